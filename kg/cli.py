@@ -1,0 +1,128 @@
+"""The ``trialkg`` command: a thin layer over functions a notebook can call.
+
+Every command that reads or writes the graph takes ``--store DIR``; the
+default is ``./trialkg-store`` (or ``$TRIALKG_STORE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg import __version__
+
+DEFAULT_STORE = os.environ.get("TRIALKG_STORE", "trialkg-store")
+
+
+def _store(args: argparse.Namespace):
+    from kg.store import open_store
+
+    return open_store(None if args.store == ":memory:" else args.store)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from kg.model import SourceError, to_json
+    from kg.sources import read_document
+
+    failures = []
+    for path in args.files:
+        try:
+            _, records = read_document(path)
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failures.append(str(exc))
+            continue
+        for rec in records:
+            obj = to_json(rec) | {"file": Path(path).name}
+            print(json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2 if args.pretty else None))
+    if failures and len(args.files) > 1:
+        print(f"{len(failures)} of {len(args.files)} files failed:", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _print_report(report) -> None:
+    print(f"documents: {report.documents} ({report.skipped_unchanged} unchanged)")
+    print(f"records:   {report.records}")
+    print(f"studies:   {len(report.studies)}")
+    print(f"triples:   {report.triples}")
+    for kind, c in sorted(report.links.items()):
+        print(f"mentions:  {kind:<13} linked {c['linked']:>4}  unlinked {c['unlinked']:>4}")
+    print(f"errors:    {len(report.errors)}")
+    for err in report.errors:
+        print(f"  {err}")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+
+    store = _store(args)
+    report = build(args.paths or None, store, progress=not args.quiet)
+    _print_report(report)
+    store.flush() if hasattr(store, "flush") and args.store != ":memory:" else None
+    return 0 if report.documents else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg.export import export
+
+    data = export(_store(args), args.format, args.output)
+    if data is not None:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    from kg.query import print_results, run_sparql
+
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
+    if not text:
+        print("error: give a query or --file", file=sys.stderr)
+        return 2
+    print_results(run_sparql(_store(args), text), args.format)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="trialkg", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"trialkg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_store(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--store", default=DEFAULT_STORE,
+                        help="store directory (default: %(default)s; ':memory:' for none)")
+        return sp
+
+    b = with_store(sub.add_parser("build", help="build the graph (default: the bundled corpus)"))
+    b.add_argument("paths", nargs="*", help="documents or folders")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=cmd_build)
+    e = sub.add_parser("extract", help="print the records read from documents")
+    e.add_argument("files", nargs="+")
+    e.add_argument("--json", action="store_true", help="JSON, one object per study (the default)")
+    e.add_argument("--pretty", action="store_true")
+    e.set_defaults(func=cmd_extract)
+    x = with_store(sub.add_parser("export", help="dump the graph"))
+    x.add_argument("--format", default="nq", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"])
+    x.add_argument("--output")
+    x.set_defaults(func=cmd_export)
+    s = with_store(sub.add_parser("sparql", help="run any SPARQL query"))
+    s.add_argument("query", nargs="?")
+    s.add_argument("--file")
+    s.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    s.set_defaults(func=cmd_sparql)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

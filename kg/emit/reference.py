@@ -1,0 +1,215 @@
+"""Reference tables -> RDF triples for the reference named graph.
+
+Every entity carries ``dcterms:source`` with the sources of its row. MONDO
+classes become OWL classes under ``tkg:Condition`` so that
+``rdfs:subClassOf*`` rolls conditions up the disease hierarchy.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
+
+from kg import iri
+from kg.namespace import TKG
+from kg.refdata import Approval, Condition, Drug, Mechanism, MondoClass, Reference
+
+OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+SCHEMA = Namespace("http://schema.org/")
+
+DRUG_KIND_CLASS = {
+    "SMALL_MOLECULE": TKG.SmallMoleculeDrug,
+    "MONOCLONAL_ANTIBODY": TKG.MonoclonalAntibody,
+    "PROTEIN": TKG.ProteinDrug,
+    "CELL_THERAPY": TKG.CellTherapy,
+    "DRUG_CLASS": TKG.DrugClass,
+    "OTHER": TKG.Drug,
+}
+ACTION_TYPES = {
+    "INHIBITOR": TKG.ActionInhibitor, "ANTAGONIST": TKG.ActionAntagonist,
+    "AGONIST": TKG.ActionAgonist, "PARTIAL_AGONIST": TKG.ActionPartialAgonist,
+    "BLOCKER": TKG.ActionBlocker, "MODULATOR": TKG.ActionModulator,
+    "ALLOSTERIC_MODULATOR": TKG.ActionAllostericModulator,
+    "ANTIBODY_BINDING": TKG.ActionAntibodyBinding, "CELL_DEPLETION": TKG.ActionCellDepletion,
+    "IMMUNOMODULATOR": TKG.ActionImmunomodulator, "OTHER": TKG.ActionOther,
+}
+MEDDRA_LEVELS = {"SOC": TKG.MedDRA_SOC, "HLGT": TKG.MedDRA_HLGT, "HLT": TKG.MedDRA_HLT,
+                 "PT": TKG.MedDRA_PT, "LLT": TKG.MedDRA_LLT}
+
+
+def drug_iri(drug_id: str) -> URIRef:
+    return iri.entity("drug", drug_id)
+
+
+def condition_iri(curie_or_id: str) -> URIRef:
+    """MONDO CURIE -> its OBO IRI; a local condition id -> a TrialKG IRI."""
+    return iri.curie_iri(curie_or_id) or iri.entity("condition", curie_or_id)
+
+
+def org_iri(org_id: str) -> URIRef:
+    return iri.entity("org", org_id)
+
+
+def _sources(g: Graph, node: URIRef, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        g.add((node, DCTERMS.source, iri.entity("source", key)))
+
+
+def _names(g: Graph, node: URIRef, label: str, synonyms=(), fr=(), abbrevs=(), brands=()) -> None:
+    g.add((node, RDFS.label, Literal(label, lang="en")))
+    for s in synonyms:
+        g.add((node, SKOS.altLabel, Literal(s, lang="en")))
+    for s in fr:
+        g.add((node, SKOS.altLabel, Literal(s, lang="fr")))
+    for s in abbrevs:
+        g.add((node, TKG.abbreviation, Literal(s)))
+    for s in brands:
+        g.add((node, TKG.brandName, Literal(s)))
+
+
+def _drug(g: Graph, d: Drug) -> None:
+    node = drug_iri(d.id)
+    g.add((node, RDF.type, DRUG_KIND_CLASS.get(d.kind, TKG.Drug)))
+    _names(g, node, d.label, d.synonyms, d.labels_fr, d.abbreviations, d.brand_names)
+    for x in d.xrefs:
+        g.add((node, OBOINOWL.hasDbXref, Literal(x)))
+    if d.parent_class:
+        g.add((node, TKG.memberOfClass, drug_iri(d.parent_class)))
+    _sources(g, node, d.source)
+
+
+def mechanism_iri(m: Mechanism) -> URIRef:
+    return iri.entity("mechanism", f"{m.drug}-{m.action_type.lower()}-{m.target or 'none'}")
+
+
+def _mechanism(g: Graph, m: Mechanism) -> None:
+    node, drug = mechanism_iri(m), drug_iri(m.drug)
+    g.add((node, RDF.type, TKG.MechanismOfAction))
+    g.add((node, RDFS.label, Literal(m.description or m.action_type.lower(), lang="en")))
+    g.add((node, TKG.actionType, ACTION_TYPES.get(m.action_type, TKG.ActionOther)))
+    g.add((drug, TKG.hasMechanism, node))
+    if m.target:
+        target = iri.entity("target", m.target)
+        g.add((node, TKG.hasTarget, target))
+        g.add((drug, TKG.targets, target))
+    for cell in m.affected_cells:
+        g.add((node, TKG.affectsCellType, iri.entity("cell", cell)))
+    _sources(g, node, m.source)
+
+
+def approval_iri(a: Approval) -> URIRef:
+    return iri.entity("approval", f"{a.drug}-{a.agency.lower()}-{a.indication}-{a.date}")
+
+
+def _approval(g: Graph, a: Approval) -> None:
+    node, drug, cond = approval_iri(a), drug_iri(a.drug), condition_iri(a.indication)
+    g.add((node, RDF.type, TKG.Approval))
+    g.add((node, RDFS.label, Literal(f"{a.agency} approval of {a.drug} for {a.indication_text or a.indication}", lang="en")))
+    g.add((drug, TKG.hasApproval, node))
+    g.add((drug, TKG.approvedFor, cond))
+    g.add((node, TKG.approvedIndication, cond))
+    g.add((node, TKG.approvingAgency, org_iri(a.agency.lower())))
+    if a.date:
+        g.add((node, TKG.approvalDate, Literal(a.date)))
+        g.add((node, TKG.approvalYear, Literal(int(a.date[:4]), datatype=XSD.integer)))
+    if a.indication_text:
+        g.add((node, TKG.indicationText, Literal(a.indication_text)))
+    _sources(g, node, a.source)
+
+
+def _meddra(g: Graph, cond: URIRef, code: str, level: str, source: tuple[str, ...]) -> None:
+    term = iri.meddra(code)
+    g.add((term, RDF.type, TKG.MedDRATerm))
+    g.add((term, TKG.meddraCode, Literal(code)))
+    g.add((cond, TKG.hasMedDRATerm, term))
+    if level in MEDDRA_LEVELS:
+        g.add((term, TKG.meddraLevel, MEDDRA_LEVELS[level]))
+    _sources(g, term, source)
+
+
+def _mondo(g: Graph, c: MondoClass, known: set[str]) -> None:
+    node = condition_iri(c.id)
+    g.add((node, RDF.type, OWL.Class))
+    g.add((node, RDFS.label, Literal(c.label, lang="en")))
+    parents = [p for p in c.parents if p in known]
+    for p in parents:
+        g.add((node, RDFS.subClassOf, condition_iri(p)))
+    if not parents:
+        g.add((node, RDFS.subClassOf, TKG.Condition))
+    for b in c.basis_in:
+        g.add((node, TKG.hasBasisIn, condition_iri(b)))
+    for x in c.xrefs:
+        g.add((node, OBOINOWL.hasDbXref, Literal(x)))
+    for code in c.meddra_close:
+        g.add((node, SKOS.closeMatch, iri.meddra(code)))
+    _sources(g, node, c.source)
+
+
+def _condition(g: Graph, c: Condition) -> None:
+    node = condition_iri(c.mondo or c.id)
+    if not c.mondo:
+        g.add((node, RDF.type, OWL.Class))
+        g.add((node, RDFS.label, Literal(c.label, lang="en")))
+        if not c.parents:
+            g.add((node, RDFS.subClassOf, TKG.Condition))
+    _names(g, node, c.label, c.synonyms, c.labels_fr, c.abbreviations)
+    for p in c.parents:
+        g.add((node, RDFS.subClassOf, condition_iri(p)))
+    if c.meddra:
+        _meddra(g, node, c.meddra, c.meddra_level, c.source)
+    _sources(g, node, c.source)
+
+
+def _other_entities(g: Graph, ref: Reference) -> None:
+    for t in ref.targets:
+        node = iri.entity("target", t.symbol)
+        g.add((node, RDF.type, TKG.Target))
+        g.add((node, RDFS.label, Literal(t.label or t.symbol, lang="en")))
+        g.add((node, TKG.geneSymbol, Literal(t.symbol)))
+        for x in (t.hgnc, f"UniProtKB:{t.uniprot}" if t.uniprot else "", f"NCBIGene:{t.ncbigene}" if t.ncbigene else ""):
+            if x:
+                g.add((node, OBOINOWL.hasDbXref, Literal(x)))
+        _sources(g, node, t.source)
+    for c in ref.cell_types:
+        node = iri.entity("cell", c.id)
+        g.add((node, RDF.type, TKG.CellType))
+        g.add((node, RDFS.label, Literal(c.label, lang="en")))
+        if c.cl and iri.curie_iri(c.cl):
+            g.add((node, SKOS.exactMatch, iri.curie_iri(c.cl)))
+        _sources(g, node, c.source)
+    for o in ref.organizations:
+        node = org_iri(o.id)
+        g.add((node, RDF.type, TKG.Organization))
+        _names(g, node, o.label, o.aliases)
+        if o.country:
+            g.add((node, SCHEMA.addressCountry, Literal(o.country)))
+        if o.ror:
+            g.add((node, SKOS.exactMatch, URIRef(o.ror if o.ror.startswith("http") else f"https://ror.org/{o.ror}")))
+        _sources(g, node, o.source)
+    for s in ref.sources:
+        node = iri.entity("source", s.key)
+        g.add((node, DCTERMS.title, Literal(s.title)))
+        if s.url:
+            g.add((node, SCHEMA.url, Literal(s.url, datatype=XSD.anyURI)))
+        if s.licence:
+            g.add((node, DCTERMS.license, Literal(s.licence)))
+        if s.version:
+            g.add((node, OWL.versionInfo, Literal(s.version)))
+
+
+def reference_graph(ref: Reference) -> Graph:
+    """The reference knowledge as one rdflib graph (triples, no graph name)."""
+    g = Graph()
+    known = {c.id for c in ref.mondo}
+    for d in ref.drugs:
+        _drug(g, d)
+    for m in ref.mechanisms:
+        _mechanism(g, m)
+    for a in ref.approvals:
+        _approval(g, a)
+    for mc in ref.mondo:
+        _mondo(g, mc, known)
+    for c in ref.conditions:
+        _condition(g, c)
+    _other_entities(g, ref)
+    return g

@@ -1,0 +1,329 @@
+"""Mentions -> reference entities.
+
+A :class:`Lexicon` indexes every name the reference tables give an entity
+(labels, synonyms, brand names, French labels, abbreviations, aliases) under a
+normalised form. :func:`link_record` links each mention of a record:
+interventions, conditions, sponsors and funders by name; titles, eligibility
+criteria and reference titles by scanning for known names. A mention that
+matches nothing is kept as an unlinked :class:`Link` (entity ``None``), never
+dropped and never forced onto a near miss.
+
+Example:
+    >>> norm("DARATUMUMAB (DARZALEX®)")
+    'daratumumab darzalex'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from kg.emit.reference import condition_iri, drug_iri, org_iri
+from kg.model import StudyRecord
+from kg.refdata import Reference
+
+# Words of dosage forms and routes that trial registries append to product
+# names (ClinicalTrials.gov intervention names, EUCTR "Pharmaceutical Form").
+DOSAGE_WORDS = frozenset(
+    "prefilled pre filled syringe syringes injection injectable infusion tablet tablets "
+    "capsule capsules oral solution suspension concentrate powder for iv sc intravenous "
+    "subcutaneous topical cream ointment gel mg kg ml dose doses low high vial pen "
+    "autoinjector film coated extended release hydrochloride sodium".split())
+# Words that mark a placebo intervention (English and French registries).
+PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
+# Names shorter than this are only matched in free text when written in
+# capitals as abbreviations: avoids "pr", "ra", "dm" inside ordinary words.
+MIN_SCAN_LEN = 4
+# An abbreviation as written in capitals, with an optional plural "s" ("AMs", "GCs").
+_ABBREV_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z0-9])s?\b")
+
+
+def norm(text: str) -> str:
+    """Lower case, no accents, no ®/™, punctuation as spaces, single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[®™©]", " ", text.lower())
+    text = re.sub(r"[^\w]+|_", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "drug", "drug_class", "condition", "organization"
+    iri: URIRef
+    label: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """One mention and what it links to (``entity`` None when unlinked)."""
+
+    role: str  # "intervention", "condition", "sponsor", "collaborator", "funder", "responsible",
+    # "title_drug", "title_comparator", "title_condition", "criterion_drug",
+    # "criterion_condition", "reference_drug", "reference_condition", "meddra_condition"
+    text: str
+    kind: str
+    entity: URIRef | None
+    method: str
+    path: str  # JSON path of the record value the mention stands in
+
+
+@dataclass
+class Lexicon:
+    names: dict[str, set[Entry]] = field(default_factory=dict)
+    abbreviations: dict[str, set[Entry]] = field(default_factory=dict)
+
+    def add(self, name: str, entry: Entry, abbreviation: bool = False) -> None:
+        key = norm(name)
+        if key:
+            target = self.abbreviations if abbreviation else self.names
+            target.setdefault(key, set()).add(entry)
+
+    def lookup(self, text: str, kinds: frozenset[str]) -> Entry | None:
+        """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
+        key = norm(text)
+        found = {e for e in self.names.get(key, ()) if e.kind in kinds}
+        if not found:
+            found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def build_lexicon(ref: Reference) -> Lexicon:
+    lex = Lexicon()
+    for d in ref.drugs:
+        e = Entry("drug_class" if d.kind == "DRUG_CLASS" else "drug", drug_iri(d.id), d.label)
+        for name in (d.label, d.id, *d.synonyms, *d.brand_names, *d.labels_fr):
+            lex.add(name, e)
+        for a in d.abbreviations:
+            lex.add(a, e, abbreviation=True)
+    for m in ref.mondo:
+        lex.add(m.label, Entry("condition", condition_iri(m.id), m.label))
+    for c in ref.conditions:
+        e = Entry("condition", condition_iri(c.mondo or c.id), c.label)
+        for name in (c.label, *c.synonyms, *c.labels_fr):
+            lex.add(name, e)
+        for a in c.abbreviations:
+            lex.add(a, e, abbreviation=True)
+    for o in ref.organizations:
+        e = Entry("organization", org_iri(o.id), o.label)
+        for name in (o.label, *o.aliases):
+            lex.add(name, e)
+    return lex
+
+
+def _variants(text: str) -> Iterator[tuple[str, str]]:
+    """Ways to read one name, most literal first, with the method name."""
+    yield text, "exact"
+    outside = re.sub(r"\([^)]*\)", " ", text)
+    if outside != text:
+        yield outside, "outside-parentheses"
+        for inner in re.findall(r"\(([^)]*)\)", text):
+            yield inner, "inside-parentheses"
+    words = [w for w in norm(outside).split() if w not in DOSAGE_WORDS and not w.isdigit()]
+    yield " ".join(words), "without-dosage-form"
+
+
+def _phrases(lex: Lexicon, kinds: frozenset[str]) -> dict[tuple[str, ...], Entry]:
+    out: dict[tuple[str, ...], Entry] = {}
+    for key, entries in lex.names.items():
+        allowed = {e for e in entries if e.kind in kinds}
+        if len(allowed) == 1 and len(key) >= MIN_SCAN_LEN:
+            out[tuple(key.split())] = next(iter(allowed))
+    return out
+
+
+def scan(lex: Lexicon, text: str, kinds: frozenset[str]) -> list[tuple[Entry, str]]:
+    """Entries named anywhere in a text: longest phrase first, no overlaps.
+
+    Abbreviations count only where the text writes them as capitals ("SLE").
+    """
+    phrases = _phrases(lex, kinds)
+    longest = max((len(p) for p in phrases), default=0)
+    tokens = norm(text).split()
+    found: list[tuple[Entry, str]] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            entry = phrases.get(tuple(tokens[i:i + n]))
+            if entry:
+                found.append((entry, " ".join(tokens[i:i + n])))
+                i += n
+                break
+        else:
+            i += 1
+    for m in _ABBREV_RE.finditer(text):
+        found += [(e, m.group(0)) for e in lex.abbreviations.get(norm(m.group(1)), ())
+                  if e.kind in kinds]
+    return _unique(found)
+
+
+def _unique(found: Iterable[tuple[Entry, str]]) -> list[tuple[Entry, str]]:
+    seen, out = set(), []
+    for entry, text in found:
+        if entry.iri not in seen:
+            seen.add(entry.iri)
+            out.append((entry, text))
+    return out
+
+
+def link_name(lex: Lexicon, text: str, kinds: frozenset[str]) -> tuple[Entry | None, str]:
+    """Link a whole name (an intervention, a condition, a sponsor)."""
+    for variant, method in _variants(text):
+        entry = lex.lookup(variant, kinds)
+        if entry:
+            return entry, method
+    contained = scan(lex, text, kinds)
+    if len(contained) == 1:
+        return contained[0][0], "contained-name"
+    return None, "unlinked"
+
+
+DRUGS = frozenset({"drug", "drug_class"})
+CONDITIONS = frozenset({"condition"})
+ORGS = frozenset({"organization"})
+
+
+def is_placebo(name: str) -> bool:
+    return bool(PLACEBO_WORDS & set(norm(name).split()))
+
+
+# Separators that put a comparator after the tested drug in a title ("X vs Y").
+_VERSUS_RE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|contre)\b", re.I)
+# Cues that an exclusion criterion is about past or current treatment, not an
+# allergy or contraindication (English and French registry wording).
+_TREATMENT_CUES = re.compile(
+    r"\b(treat|treated|treatment|therapy|received|receiving|use of|used|prior|previous|"
+    r"within|weeks?|months?|traitement|trait[ée]|re[çc]u)\b", re.I)
+_NOT_TREATMENT_CUES = re.compile(r"\b(hypersensitiv|allerg|contraindicat|intoleran)", re.I)
+
+
+def _name_links(lex: Lexicon, role: str, items: Iterable[tuple[str, str]], kinds: frozenset[str], kind: str) -> list[Link]:
+    out = []
+    for path, text in items:
+        entry, method = link_name(lex, text, kinds)
+        out.append(Link(role, text, entry.kind if entry else kind, entry.iri if entry else None, method, path))
+    return out
+
+
+def _org_links(lex: Lexicon, role: str, path: str, text: str) -> list[Link]:
+    entry, method = link_name(lex, text, ORGS)
+    if entry:
+        return [Link(role, text, "organization", entry.iri, method, path)]
+    found = scan(lex, text, ORGS)
+    if found:  # one funding line naming several organisations
+        return [Link(role, t, "organization", e.iri, "contained-name", path) for e, t in found]
+    return [Link(role, text, "organization", None, "unlinked", path)]
+
+
+def _scan_links(lex: Lexicon, role: str, path: str, text: str, kinds: frozenset[str]) -> list[Link]:
+    return [Link(role, t, e.kind, e.iri, "scan", path) for e, t in scan(lex, text, kinds)]
+
+
+def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+    out = []
+    for i, iv in enumerate(rec.interventions):
+        path = f"interventions[{i}].name"
+        if is_placebo(iv.name):
+            out.append(Link("intervention", iv.name, "placebo", None, "placebo", path))
+            continue
+        names = (iv.name, *iv.other_names)
+        link = next((lk for lk in _name_links(lex, "intervention", [(path, n) for n in names], DRUGS, "drug")
+                     if lk.entity), None)
+        out.append(link or Link("intervention", iv.name, "drug", None, "unlinked", path))
+    return out
+
+
+def _title_drug_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+    """Drugs a title names, when the record lists no interventions ("X vs Y in Z")."""
+    if rec.interventions or not rec.title:
+        return []
+    tested, _, comparator = _split_versus(rec.title)
+    links = _scan_links(lex, "title_drug", "title", tested, DRUGS)
+    links += _scan_links(lex, "title_comparator", "title", comparator, DRUGS)
+    return links
+
+
+def _split_versus(title: str) -> tuple[str, str, str]:
+    parts = _VERSUS_RE.split(title, maxsplit=1)
+    return (parts[0], "", parts[1]) if len(parts) == 2 else (title, "", "")
+
+
+def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+    items = []
+    for i, c in enumerate(rec.conditions):
+        items.append((f"conditions[{i}].name", c.name))
+        items += [(f"conditions[{i}].subtypes[{j}]", s) for j, s in enumerate(c.subtypes)]
+    links = _name_links(lex, "condition", items, CONDITIONS, "condition")
+    if not rec.conditions and rec.title:  # pages without a conditions section
+        links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS)
+    for i, m in enumerate(rec.meddra):
+        if m.term:
+            entry, method = link_name(lex, m.term, CONDITIONS)
+            if entry:
+                links.append(Link("meddra_condition", m.term, "condition", entry.iri, method, f"meddra[{i}]"))
+    return links
+
+
+def _criterion_links(lex: Lexicon, rec: StudyRecord, own: set[URIRef]) -> list[Link]:
+    out = []
+    for kind in ("inclusion", "exclusion"):
+        for i, text in enumerate(getattr(rec.eligibility, kind)):
+            path = f"eligibility.{kind}[{i}]"
+            for link in _scan_links(lex, "criterion_drug", path, text, DRUGS):
+                role = _criterion_drug_role(kind, text, link.entity in own)
+                out.append(Link(role, link.text, link.kind, link.entity, link.method, path))
+            out += _scan_links(lex, "criterion_condition", path, text, CONDITIONS)
+    return out
+
+
+def _criterion_drug_role(kind: str, text: str, is_study_drug: bool) -> str:
+    """prior_treatment_excluded / prior_treatment_required, or a plain mention."""
+    if is_study_drug or _NOT_TREATMENT_CUES.search(text) or not _TREATMENT_CUES.search(text):
+        return "criterion_drug"
+    return "prior_treatment_excluded" if kind == "exclusion" else "prior_treatment_required"
+
+
+def _reference_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+    out = []
+    for i, ref in enumerate(rec.references):
+        text = ref.title or ref.raw
+        out += _scan_links(lex, "reference_drug", f"references[{i}]", text, DRUGS)
+        out += _scan_links(lex, "reference_condition", f"references[{i}]", text, CONDITIONS)
+    return out
+
+
+def _organization_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+    out = []
+    if rec.sponsor:
+        out += _org_links(lex, "sponsor", "sponsor", rec.sponsor)
+    for role, values in (("collaborator", rec.collaborators), ("funder", rec.funders)):
+        for i, name in enumerate(values):
+            out += _org_links(lex, role, f"{role}s[{i}]", name)
+    for i, org in enumerate(rec.organizations):
+        if org.name != rec.sponsor:
+            out += _org_links(lex, org.role.lower(), f"organizations[{i}].name", org.name)
+    return out
+
+
+def link_record(lex: Lexicon, rec: StudyRecord) -> tuple[Link, ...]:
+    """Every mention of a record, linked or flagged unlinked."""
+    links = _intervention_links(lex, rec) + _title_drug_links(lex, rec)
+    own = {lk.entity for lk in links if lk.entity}
+    links += _condition_links(lex, rec)
+    links += _criterion_links(lex, rec, own)
+    links += _reference_links(lex, rec)
+    links += _organization_links(lex, rec)
+    return tuple(links)
+
+
+def link_counts(links: Iterable[Link]) -> dict[str, dict[str, int]]:
+    """Linked and unlinked mentions per entity kind."""
+    counts: dict[str, dict[str, int]] = {}
+    for lk in links:
+        c = counts.setdefault(lk.kind, {"linked": 0, "unlinked": 0})
+        c["linked" if lk.entity or lk.kind == "placebo" else "unlinked"] += 1
+    return counts

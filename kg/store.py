@@ -1,0 +1,109 @@
+"""The Oxigraph store: open, replace a named graph atomically, query, dump.
+
+Graph replacement is one SPARQL Update request (``DROP`` then ``INSERT
+DATA``), which Oxigraph runs as one transaction: a reader never sees a
+document's graph half-written, and a failed insert leaves the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.graph import Graph
+from rdflib.term import Node
+
+DEFAULT_STORE = Path("trialkg-store")
+# SPARQL Update requests are split so that one request stays small; all the
+# pieces of one replacement still run inside one request (one transaction).
+_CHUNK = 5000
+
+
+def open_store(path: str | Path | None = DEFAULT_STORE) -> ox.Store:
+    """An on-disk store at ``path`` (created if missing), or in memory for None."""
+    if path is None:
+        return ox.Store()
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return ox.Store(str(path))
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _triples_text(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    return "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in triples)
+
+
+def replace_graphs(store: ox.Store, drop: Iterable[URIRef],
+                   graphs: dict[URIRef, list[tuple[Node, Node, Node]]]) -> None:
+    """Drop some graphs and write others, in one transaction."""
+    parts = [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(drop) | set(graphs))]
+    for g, triples in sorted(graphs.items()):
+        rows = list(triples)
+        for i in range(0, len(rows), _CHUNK):
+            parts.append(f"INSERT DATA {{ GRAPH <{g}> {{\n{_triples_text(rows[i:i + _CHUNK])}\n}} }}")
+    store.update(" ;\n".join(parts))
+
+
+def replace_graph_bulk(store: ox.Store, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+    """Replace a graph the build itself owns (ontology, reference data) by direct insertion.
+
+    Unlike SPARQL ``INSERT DATA``, which gives blank nodes fresh labels, this
+    keeps the labels of :func:`graph_triples`, so dumps stay byte-identical.
+    The graph is cleared first; ``extend`` then adds all quads in one transaction.
+    """
+    g = ox.NamedNode(str(graph))
+    store.remove_graph(g) if store.contains_named_graph(g) else None
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples)
+
+
+def graph_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
+    """Triples of an rdflib graph with blank nodes relabelled deterministically.
+
+    A blank node's label is a digest of the IRI and predicate that reach it and
+    of what it contains, so the same ontology always dumps the same bytes
+    (rdflib's canonical labels depend on the process hash seed). Assumes
+    tree-shaped blank nodes, as OWL class expressions and lists are.
+    """
+    incoming = {o: (s, p) for s, p, o in graph if isinstance(o, BNode)}
+
+    def content(b: BNode) -> str:
+        return repr(sorted((str(p), content(o) if isinstance(o, BNode) else o.n3())
+                           for p, o in graph.predicate_objects(b)))
+
+    def label(b: BNode) -> BNode:
+        s, p = incoming.get(b, (None, None))
+        head = label(s) if isinstance(s, BNode) else (s.n3() if s is not None else "")
+        return BNode(hashlib.sha256(f"{head} {p} {content(b)}".encode()).hexdigest()[:32])
+
+    relabel = {b: label(b) for b in {*graph.subjects(), *graph.objects()} if isinstance(b, BNode)}
+    return [(relabel.get(s, s), p, relabel.get(o, o)) for s, p, o in graph]
+
+
+def sorted_nquads(store: ox.Store) -> bytes:
+    """The whole store as N-Quads, lines sorted: byte-identical for the same content."""
+    buf = io.BytesIO()
+    store.dump(buf, format=ox.RdfFormat.N_QUADS)
+    lines = sorted(set(buf.getvalue().decode("utf-8").splitlines()))
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def graph_value(store: ox.Store, graph: URIRef, predicate: URIRef) -> list[str]:
+    """Values of one predicate in one named graph (used to find a file's earlier graphs)."""
+    return [str(q.object.value) for q in store.quads_for_pattern(
+        None, ox.NamedNode(str(predicate)), None, ox.NamedNode(str(graph)))]
