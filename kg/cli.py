@@ -88,6 +88,29 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kg.build import load_ontology_and_reference
+    from kg.validate import validate_all
+
+    store = _store(args)
+    if not store.contains_named_graph(_ontology_graph()):
+        load_ontology_and_reference(store)
+    checks = validate_all(store, reasoner=not args.no_reasoner)
+    for c in checks:
+        print(f"[{c.status:>4}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+    failed = [c for c in checks if c.status == "fail"]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def _ontology_graph():
+    import pyoxigraph as ox
+
+    from kg.iri import ONTOLOGY_GRAPH
+
+    return ox.NamedNode(str(ONTOLOGY_GRAPH))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="trialkg", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"trialkg {__version__}")
@@ -116,6 +139,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--file")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
     s.set_defaults(func=cmd_sparql)
+    v = with_store(sub.add_parser("validate", help="check ontology, reference data, shapes and the built graph"))
+    v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
+    v.set_defaults(func=cmd_validate)
     return p
 
 

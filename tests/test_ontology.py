@@ -1,0 +1,114 @@
+"""Ontology v1: generated files in sync, parsers, HermiT, shapes and violation queries."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from kg import ontology_build
+from kg.build import load_ontology_and_reference
+from kg.namespace import TKG
+from kg.resources import ontology_dir
+from kg.store import open_store
+from kg import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tbox():
+    return ontology_build.load_tbox(ROOT / "ontology" / "trialkg.ttl")
+
+
+@pytest.fixture(scope="module")
+def reference_store():
+    store = open_store(None)
+    load_ontology_and_reference(store)
+    return store
+
+
+def test_owl_file_has_the_same_axioms_as_the_turtle_source(tbox):
+    owl = rdflib.Graph().parse(ROOT / "ontology" / "trialkg.owl", format="xml")
+    assert isomorphic(tbox, owl), "run: python -m kg.ontology_build"
+
+
+def test_namespace_class_is_in_sync_with_the_ontology(tbox):
+    generated = ontology_build.namespace_source(tbox)
+    assert (ROOT / "kg" / "namespace.py").read_text(encoding="utf-8") == generated
+    assert str(TKG.testsDrug) == "https://w3id.org/trialkg/ontology/testsDrug"
+    with pytest.raises(AttributeError):
+        TKG.notATerm  # noqa: B018 - the namespace is closed
+
+
+def test_packaged_ontology_is_the_repository_one():
+    assert (ontology_dir() / "trialkg.ttl").read_bytes() == (ROOT / "ontology" / "trialkg.ttl").read_bytes()
+
+
+def test_ontology_parses_in_rdflib_pyoxigraph_and_matches_owl():
+    assert [c.status for c in validate.check_parsers()] == ["ok", "ok", "ok"]
+
+
+def test_placebo_is_declared_disjoint_with_drug(tbox):
+    assert (TKG.Placebo, rdflib.OWL.disjointWith, TKG.Drug) in tbox
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="Java is absent: HermiT cannot run")
+def test_hermit_finds_ontology_and_reference_consistent():
+    checks = validate.check_reasoner()
+    assert all(c.status == "ok" for c in checks), checks
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="Java is absent: HermiT cannot run")
+def test_hermit_infers_a_monoclonal_antibody_is_a_drug():
+    import owlready2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        world = owlready2.World()
+        onto = world.get_ontology((ROOT / "ontology" / "trialkg.owl").as_uri()).load()
+        with onto:
+            mab = onto.MonoclonalAntibody("example_mab")
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        assert onto.Drug in mab.is_a or onto.Drug in mab.INDIRECT_is_a
+
+
+def test_reasoner_check_degrades_without_java(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    [check] = validate.check_reasoner()
+    assert check.status == "skip" and "Java" in check.detail
+
+
+def test_shapes_accept_valid_and_reject_invalid_examples_with_their_message():
+    checks = validate.check_examples()
+    assert len(checks) >= 8
+    assert all(c.status == "ok" for c in checks), [c for c in checks if c.status != "ok"]
+
+
+def test_an_invalid_example_without_expected_message_is_an_error(tmp_path):
+    bad = tmp_path / "x.ttl"
+    bad.write_text("@prefix tkg: <https://w3id.org/trialkg/ontology/> .\n")
+    with pytest.raises(ValueError):
+        validate.expected_message(bad)
+
+
+def test_every_violation_query_returns_zero_rows(reference_store):
+    checks = validate.check_violations(reference_store)
+    assert len(checks) >= 4
+    assert all(c.status == "ok" for c in checks), [c for c in checks if c.status != "ok"]
+
+
+def test_violation_queries_catch_what_they_are_for(reference_store):
+    """Negative: a term without a definition and an undeclared term are reported."""
+    import pyoxigraph as ox
+
+    store = open_store(None)
+    load_ontology_and_reference(store)
+    g = ox.NamedNode("https://w3id.org/trialkg/graph/ontology")
+    bogus = ox.NamedNode("https://w3id.org/trialkg/ontology/Bogus")
+    store.add(ox.Quad(bogus, ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(rdflib.OWL.Class)), g))
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/trialkg/id/x"), ox.NamedNode("https://w3id.org/trialkg/ontology/undeclaredProperty"), ox.Literal("v"), ox.NamedNode("https://w3id.org/trialkg/graph/x")))
+    failed = {c.name for c in validate.check_violations(store) if c.status == "fail"}
+    assert "term-missing-label-or-definition-violation.rq returns zero rows" in failed
+    assert "undeclared-term-violation.rq returns zero rows" in failed
