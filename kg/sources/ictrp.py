@@ -1,0 +1,555 @@
+"""Reader for WHO ICTRP trial records (the trialsearch.who.int record page as text).
+
+The portal prints the record of every primary register (EUCTR, ClinicalTrials.gov,
+ChiCTR, ISRCTN, CTRI, ...) in one layout: "Label: value" lines at the top, then
+headed multi-line sections ("Key inclusion & exclusion criteria", "Intervention(s)",
+...). Registers fill the layout differently: EUCTR writes yes/no design flags and
+product blocks, others write free text. Contacts and ethics-review blocks are never
+read, so no person name, e-mail or phone number reaches the record.
+
+Criteria: one item per number or bullet ("1-", "2.", "-"); lettered sub-items
+("a)", "b)") stay attached to their parent item, markers kept, since a parent such
+as "Presence of:" means nothing alone. Unnumbered lines wrap onto the previous
+item unless a blank line separates them. EUCTR population lines ("F.1.2 Adults
+...") are not criteria and are skipped; EUCTR's often identical inclusion and
+exclusion blocks are kept as printed. Numbered end points become one Outcome each,
+sharing the section's time point.
+
+Example:
+    >>> rec = parse_ictrp("Register: ISRCTN\\nMain ID: ISRCTN12345678\\nPublic title: A trial")
+    >>> rec.registry_ids[0].scheme, rec.title
+    ('WHO_ICTRP', 'A trial')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kg.model import (Condition, Eligibility, Enrollment, Identifier, Intervention, MeddraTerm,
+                      Outcome, SourceError, Span, StudyDate, StudyRecord)
+from kg.sources._common import (Line, classify_identifier, clean_text, normalize_status, phases_in,
+                                sort_phases, split_lines)
+from kg.sources.letter import guess_language
+
+# Section headings of the ICTRP record page (trialsearch.who.int, Trial2.aspx layout).
+SECTIONS = {
+    "countries of recruitment": "countries", "contacts": "contacts",
+    "key inclusion & exclusion criteria": "criteria",
+    "health condition(s) or problem(s) studied": "conditions",
+    "intervention(s)": "interventions", "primary outcome(s)": "primary",
+    "secondary outcome(s)": "secondary", "secondary id(s)": "secondary_ids",
+    "source(s) of monetary support": "funders", "secondary sponsor(s)": "collaborators",
+    "ethics review": "ethics", "results": "results",
+}
+# Top labels and headings of the same page: three of them at line starts mark a record.
+DETECT_MARKS = ("main id:", "public title:", "scientific title:", "date of registration:",
+                "recruitment status:", "primary sponsor:", "target sample size:",
+                "health condition(s) or problem(s) studied", "key inclusion & exclusion criteria")
+# Date labels of the page (top block and Results section) -> StudyDate kinds.
+DATE_LABELS = {
+    "date of registration": "registration", "date of first enrolment": "first_enrolment",
+    "date of first enrollment": "first_enrolment", "last refreshed on": "last_update",
+    "date completed": "completion", "date posted": "results_posted",
+}
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# ICTRP "Study type" wording -> ClinicalTrials.gov v2 StudyType codes.
+STUDY_TYPE_WORDS = (("expanded access", "EXPANDED_ACCESS"), ("observational", "OBSERVATIONAL"),
+                    ("interventional", "INTERVENTIONAL"))
+# EUCTR design flags (EudraCT protocol form E.8) -> v2 DesignMasking / InterventionModel codes.
+MASKING_FLAGS = (("double blind", "DOUBLE"), ("single blind", "SINGLE"), ("open", "NONE"))
+MODEL_FLAGS = (("parallel group", "PARALLEL"), ("cross over", "CROSSOVER"))
+# Design wording of other registers (ClinicalTrials.gov labels, ChiCTR/ISRCTN free text)
+# -> v2 design codes; checked in order, first match per field wins.
+DESIGN_WORDS = (
+    ("allocation", r"non[- ]?randomi[sz]ed", "NON_RANDOMIZED"),
+    ("allocation", r"randomi[sz]ed", "RANDOMIZED"),
+    ("masking", r"quadruple", "QUADRUPLE"), ("masking", r"triple", "TRIPLE"),
+    ("masking", r"double", "DOUBLE"), ("masking", r"single[- ]blind|masking: single", "SINGLE"),
+    ("masking", r"open[- ]label|masking: none", "NONE"),
+    ("intervention_model", r"single group", "SINGLE_GROUP"),
+    ("intervention_model", r"parallel", "PARALLEL"),
+    ("intervention_model", r"cross[- ]?over", "CROSSOVER"),
+    ("intervention_model", r"factorial", "FACTORIAL"),
+    ("intervention_model", r"sequential", "SEQUENTIAL"),
+)
+# Gender wording of the page -> v2 Sex codes.
+SEX_WORDS = {"all": "ALL", "both": "ALL", "female": "FEMALE", "male": "MALE"}
+# v2 InterventionType display names, as "Type: name" intervention lines write them.
+INTERVENTION_TYPES = ("drug", "biological", "device", "procedure", "radiation", "behavioral",
+                      "genetic", "dietary supplement", "combination product",
+                      "diagnostic test", "other")
+# EUCTR product-block labels (EudraCT protocol form D.2/D.3); "0" stands for "not given".
+PRODUCT_LABELS = ("trade name", "product name", "product code", "pharmaceutical form",
+                  "inn or proposed inn", "cas number", "current sponsor code",
+                  "other descriptive name")
+# Outcome-section labels (EUCTR E.2 / E.5) -> role in an Outcome.
+OUTCOME_LABELS = {"main objective": "objective", "secondary objective": "objective",
+                  "primary end point(s)": "measure", "secondary end point(s)": "measure",
+                  "timepoint(s) of evaluation of this end point": "time"}
+# EUCTR population lines (EudraCT form F.1) printed inside the criteria: not criteria.
+POPULATION_RE = re.compile(r"^(are the trial subjects under 18|number of subjects for this age|"
+                           r"f\.\d+(\.\d+)*\s)", re.I)
+# Placeholders registers print for "no value" (EUCTR "0", ChiCTR/CTRI "Nil").
+ABSENT = {"", "0", "n/a", "na", "nil", "none", "not applicable", "-"}
+# First words of the ordinal labels of free-text interventions ("Group 1:", "Control Intervention1:").
+ARM_LABEL_WORDS = ("group", "arm", "cohort", "intervention", "control")
+
+LABEL_RE = re.compile(r"^\s*([^:\n]{1,80}?)\s*:\s*(.*)$")
+ITEM_RE = re.compile(r"^(?:\d{1,2}\s*[-.)]|[-•*·])\s*(?=\S)")
+SUB_RE = re.compile(r"^[a-z]\)\s")
+MEDDRA_RE = re.compile(
+    r"MedDRA version:\s*(?P<version>[\d.]+)\s*Level:\s*(?P<level>\w+)\s*Classification code:?"
+    r"\s*(?P<code>\d+)\s*Term:\s*(?P<term>.+?)\s*System Organ Class:\s*(?P<soc_code>\d+)?"
+    r"\s*-?\s*(?P<soc_name>.*)$", re.I)
+EUCTR_PHASE_RE = re.compile(r"\((phase\s+[iv]+)\):\s*(yes|no)", re.I)
+PHASE_RANGE_RE = re.compile(r"\b(phase\s*)([1-4]|iv|i{1,3})\s*[/-]\s*([1-4]|iv|i{1,3})\b", re.I)
+ACRONYM_RE = re.compile(r"(?:\(([^()\s]{2,20})\)|\s-\s([^\s()]{2,20}))\s*$")
+EUDRACT_RE = re.compile(r"\d{4}-\d{6}-\d{2}")
+TIME_FRAME_RE = re.compile(r"\s*(?:\[time ?frame:\s*([^\]]+)\]|;\s*time ?(?:frame|point):\s*(.+))$", re.I)
+
+
+@dataclass(frozen=True)
+class Frag:
+    """A piece of text with its span; ``None`` in fragment lists stands for a blank line."""
+
+    text: str
+    span: Span
+
+    def cut(self, a: int, b: int) -> Frag:
+        """Sub-fragment of a single-line fragment, stripped, with its own offsets."""
+        piece = self.text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        s = self.span
+        start = (s.start or 0) + a + lead
+        return Frag(piece.strip(), Span(s.line_start, s.line_end, start, start + len(piece.strip())))
+
+
+def join(frags: list[Frag]) -> Frag:
+    """Fragments read as one value: texts joined by a space, span from first to last."""
+    a, b = frags[0].span, frags[-1].span
+    return Frag(" ".join(f.text for f in frags), Span(a.line_start, b.line_end, a.start, b.end))
+
+
+def frag(line: Line) -> Frag | None:
+    """A non-blank line as a fragment; None for a blank one."""
+    return Frag(line.stripped, line.span()) if line.stripped else None
+
+
+def label_of(f: Frag | None) -> tuple[str, Frag] | None:
+    """("label", value fragment) of a "Label: value" fragment."""
+    m = LABEL_RE.match(f.text) if f else None
+    if not f or not m or not m.group(1)[:1].isalpha():
+        return None
+    return m.group(1).lower(), f.cut(m.start(2), len(f.text))
+
+
+def split_on(f: Frag, sep: str = ";") -> list[Frag]:
+    """The non-empty pieces of a single-line fragment between separators."""
+    out, pos = [], 0
+    for piece in f.text.split(sep):
+        if piece.strip():
+            out.append(f.cut(pos, pos + len(piece)))
+        pos += len(piece) + len(sep)
+    return out
+
+
+def detect(text: str) -> bool:
+    """True for a WHO ICTRP record page: three of its labels at line starts."""
+    starts = [ln.strip().lower() for ln in text.splitlines()]
+    return sum(any(s.startswith(m) for s in starts) for m in DETECT_MARKS) >= 3
+
+
+def read_page(text: str) -> tuple[dict[str, Frag], dict[str, list[Frag | None]]]:
+    """Top "Label: value" fields (first of each) and the lines of each section."""
+    top: dict[str, Frag] = {}
+    sections: dict[str, list[Frag | None]] = {}
+    current: str | None = None
+    for line in split_lines(text):
+        key = line.stripped.lower().rstrip(":").strip()
+        if key.startswith("disclaimer"):
+            break
+        if key in SECTIONS:
+            current = SECTIONS[key]
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(frag(line))
+        elif (lv := label_of(frag(line))) and lv[0] not in top:
+            top[lv[0]] = lv[1]
+    return top, sections
+
+
+def value(fields: dict[str, Frag], label: str) -> Frag | None:
+    """The labelled value, unless the register printed a placeholder for "none"."""
+    f = fields.get(label)
+    return f if f and f.text.lower() not in ABSENT else None
+
+
+def iso_date(text: str) -> str:
+    """ISO form of the page's dates (day-first numeric or with month names), else as written."""
+    t = text.strip()
+    if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", t):
+        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    if m := re.fullmatch(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4})", t):
+        if m[2].lower() in MONTHS:
+            return f"{m[3]}-{MONTHS[m[2].lower()]:02d}-{int(m[1]):02d}"
+    if m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),\s*(\d{4})", t):
+        if m[1].lower() in MONTHS:
+            return f"{m[3]}-{MONTHS[m[1].lower()]:02d}-{int(m[2]):02d}"
+    if m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{4})", t):
+        if m[1].lower() in MONTHS:
+            return f"{m[2]}-{MONTHS[m[1].lower()]:02d}"
+    return t
+
+
+def split_inline(f: Frag) -> list[Frag]:
+    """"1. a; 2. b" on one line -> two fragments, cut where the numbers run on 2, 3, ..."""
+    if not re.match(r"1\s*[.)]\s", f.text):
+        return [f]
+    cuts, n = [0], 2
+    for m in re.finditer(r"(?<=\s)(\d{1,2})\s*[.)]\s", f.text):
+        if int(m[1]) == n:
+            cuts.append(m.start())
+            n += 1
+    return [f.cut(a, b) for a, b in zip(cuts, cuts[1:] + [len(f.text)])]
+
+
+def items(frags: list[Frag | None]) -> list[Frag]:
+    """Numbered or bulleted items of a block (rules in the module docstring)."""
+    flat = [p for f in frags for p in ([None] if f is None else split_inline(f))]
+    marked = any(f and ITEM_RE.match(f.text) for f in flat)
+    out: list[list[Frag]] = []
+    after_blank = True
+    for f in flat:
+        if f is None or POPULATION_RE.match(f.text):
+            after_blank = True
+            continue
+        m = ITEM_RE.match(f.text)
+        if m:
+            out.append([f.cut(m.end(), len(f.text))])
+        elif marked and out and (SUB_RE.match(f.text) or not after_blank):
+            out[-1].append(f)
+        elif not (marked and f.text.endswith(":")):
+            out.append([f])
+        after_blank = False
+    return [Frag(j.text.rstrip("; "), j.span) for j in map(join, out)]
+
+
+class Builder:
+    """Collects record fields and the span of each, keyed by JSON path."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self.spans: dict[str, Span] = {}
+        self.lists: dict[str, list[Any]] = {}
+
+    def set(self, key: str, val: Any, f: Frag | None) -> None:
+        self.fields[key] = val
+        if f is not None and val is not None:
+            self.spans[key] = f.span
+
+    def add(self, key: str, val: Any, f: Frag, dedupe: bool = True) -> None:
+        seq = self.lists.setdefault(key, [])
+        if dedupe and val in seq:
+            return
+        self.spans[f"{key}[{len(seq)}]"] = f.span
+        seq.append(val)
+
+
+def acronym(title: Frag) -> Frag | None:
+    """The acronym a title ends with, in parentheses or after " - " (two capitals or more)."""
+    m = ACRONYM_RE.search(title.text)
+    if not m or sum(c.isupper() for c in (m[1] or m[2])) < 2:
+        return None
+    group = 1 if m[1] else 2
+    return title.cut(m.start(group), m.end(group))
+
+
+def enrollment(f: Frag) -> Enrollment:
+    """Sample size: an integer (thousands separators allowed), else only the raw text."""
+    t = f.text
+    if t.isdigit():
+        return Enrollment(int(t))
+    if re.fullmatch(r"\d{1,3}(?:[, .']\d{3})+", t):
+        return Enrollment(int(re.sub(r"\D", "", t)), raw=t)
+    return Enrollment(None, raw=t)
+
+
+def read_top(b: Builder, top: dict[str, Frag]) -> None:
+    """Scalar fields of the top block."""
+    for label, key in (("register", "register"), ("primary sponsor", "sponsor"),
+                       ("public title", "title"), ("scientific title", "scientific_title"),
+                       ("url", "source_url")):
+        if f := value(top, label):
+            b.set(key, f.text, f)
+    for f in filter(None, (value(top, "public title"), value(top, "scientific title"))):
+        if "acronym" not in b.fields and (acr := acronym(f)):
+            b.set("acronym", acr.text, acr)
+    if f := value(top, "target sample size"):
+        b.set("enrollment", enrollment(f), f)
+    if f := value(top, "recruitment status"):
+        b.set("status", normalize_status(f.text), f)
+        b.set("status_text", f.text, f)
+    if f := value(top, "study type"):
+        low = f.text.lower()
+        b.set("study_type", next((c for w, c in STUDY_TYPE_WORDS if w in low), None), f)
+    for label, kind in DATE_LABELS.items():
+        if f := value(top, label):
+            b.add("dates", StudyDate(kind, iso_date(f.text)), f)
+
+
+def read_design(b: Builder, top: dict[str, Frag]) -> None:
+    """Allocation, masking and model from EUCTR yes/no flags, else from design wording."""
+    def yes(label: str) -> bool:
+        return bool((f := top.get(label)) and f.text.lower().startswith("yes"))
+    if "randomised" in top:
+        b.set("allocation", "RANDOMIZED" if yes("randomised") else "NON_RANDOMIZED",
+              top["randomised"])
+        for flags, key in ((MASKING_FLAGS, "masking"), (MODEL_FLAGS, "intervention_model")):
+            hit = next((label for label, _ in flags if yes(label)), None)
+            if hit:
+                b.set(key, dict(flags)[hit], top[hit])
+    elif f := value(top, "study design"):
+        for key, pattern, code in DESIGN_WORDS:
+            if key not in b.fields and (m := re.search(pattern, f.text, re.I)):
+                b.set(key, code, f.cut(m.start(), m.end()))
+        if m := re.search(r"primary purpose:\s*([\w ]+)", f.text, re.I):
+            b.set("primary_purpose", m[1].strip().upper().replace(" ", "_"), f.cut(m.start(1), m.end(1)))
+
+
+def read_phases(b: Builder, top: dict[str, Frag]) -> None:
+    """EUCTR "(Phase I): yes" flags, else phases named in free text ("Phase II/III", "N/A")."""
+    f = top.get("phase")
+    if not f:
+        return
+    flags = list(EUCTR_PHASE_RE.finditer(f.text))
+    found: dict[str, Frag] = {}
+    for m in flags:
+        if m[2].lower() == "yes":
+            found.update({code: f.cut(m.start(), m.end()) for code in phases_in(m[1])})
+    if not flags:
+        found = {code: f for code in phases_in(PHASE_RANGE_RE.sub(r"\1\2/Phase \3", f.text))}
+        if re.search(r"\b(n/a|not applicable)\b", f.text, re.I):
+            found["NA"] = f
+    for code in sort_phases(list(found)):
+        b.add("phases", code, found[code])
+
+
+def add_id(b: Builder, ident: Identifier, f: Frag) -> None:
+    """An identifier, unless one with the same value is already there."""
+    if all(getattr(i, "value", None) != ident.value for i in b.lists.get("registry_ids", [])):
+        b.add("registry_ids", ident, f)
+
+
+def read_main_id(b: Builder, top: dict[str, Frag]) -> None:
+    """Main ID (WHO_ICTRP unless its shape names a scheme), and EudraCT numbers in it and the URL."""
+    main, url = value(top, "main id"), value(top, "url")
+    if main:
+        scheme = classify_identifier(main.text)
+        add_id(b, Identifier("WHO_ICTRP" if scheme == "OTHER" else scheme, main.text, "Main ID"), main)
+    for f, label in ((main, "Main ID"), (url, "URL")):
+        if f and (label == "URL" or f.text.upper().startswith("EUCTR")):
+            if m := EUDRACT_RE.search(f.text):
+                add_id(b, Identifier("EUDRACT", m[0], label), f.cut(m.start(), m.end()))
+
+
+def read_secondary_ids(b: Builder, frags: list[Frag | None]) -> None:
+    """Secondary IDs, by shape (NCT, EudraCT, ...) else OTHER."""
+    for f in filter(None, frags):
+        for piece in split_on(f):
+            if piece.text.lower() in ABSENT:
+                continue
+            scheme = classify_identifier(piece.text, "Secondary ID")
+            add_id(b, Identifier(scheme, piece.text, "Secondary ID(s)"), piece)
+
+
+def read_conditions(b: Builder, frags: list[Frag | None]) -> None:
+    """Condition lines, MedDRA lines (-> MeddraTerm) and the therapeutic area (-> keyword)."""
+    for f in filter(None, frags):
+        m = MEDDRA_RE.search(f.text)
+        lv = label_of(f)
+        if m:
+            b.add("meddra", MeddraTerm(m["code"], m["level"], m["version"], m["term"].strip(),
+                                       m["soc_code"], m["soc_name"].strip() or None), f)
+        elif lv and lv[0] == "therapeutic area":
+            b.add("keywords", lv[1].text, lv[1])
+        else:
+            for piece in split_on(f):
+                b.add("conditions", Condition(piece.text), piece)
+
+
+def read_criteria(b: Builder, frags: list[Frag | None]) -> None:
+    """Inclusion/exclusion items, ages and gender, in whatever order the blocks come."""
+    blocks: dict[str, list[Frag | None]] = {}
+    current = None
+    for f in frags:
+        lv = label_of(f)
+        key = lv[0].replace(" criteria", "") if lv else None
+        if key in ("inclusion", "exclusion", "age minimum", "age maximum", "gender", "female", "male"):
+            current = key
+            blocks[current] = [lv[1]] if lv and lv[1].text else []
+        elif current in ("inclusion", "exclusion"):
+            blocks[current].append(f)
+    for kind in ("inclusion", "exclusion"):
+        for item in items(blocks.get(kind, [])):
+            b.add(f"eligibility.{kind}", item.text, item, dedupe=False)
+    for label, key in (("age minimum", "min_age"), ("age maximum", "max_age")):
+        f = next(iter(blocks.get(label, [])), None)
+        if f and f.text.lower() not in ABSENT:
+            b.set(f"eligibility.{key}", f.text, f)
+    read_sex(b, blocks)
+
+
+def read_sex(b: Builder, blocks: dict[str, list[Frag | None]]) -> None:
+    """"Gender: Both" wording, or EUCTR "Female: yes" / "Male: yes" flags."""
+    said = {k: f for k in ("female", "male") for f in blocks.get(k, []) if f and f.text.lower() == "yes"}
+    gender = next(iter(blocks.get("gender", [])), None)
+    if len(said) == 2:
+        b.set("eligibility.sex", "ALL", join([said["female"], said["male"]]))
+    elif said:
+        key = next(iter(said))
+        b.set("eligibility.sex", key.upper(), said[key])
+    elif gender and (code := SEX_WORDS.get(gender.text.lower().split(",")[0].strip())):
+        b.set("eligibility.sex", code, gender)
+
+
+def product_blocks(frags: list[Frag | None]) -> list[dict[str, Frag]]:
+    """EUCTR product blocks: a blank line or a repeated label starts the next one."""
+    blocks: list[dict[str, Frag]] = [{}]
+    for f in frags:
+        lv = label_of(f)
+        if f is None or (lv and (lv[0] in blocks[-1] or (lv[0] == "trade name" and blocks[-1]))):
+            blocks.append({})
+        if lv and lv[0] in PRODUCT_LABELS:
+            blocks[-1][lv[0]] = lv[1]
+    return [blk for blk in blocks if blk]
+
+
+def read_products(b: Builder, frags: list[Frag | None]) -> None:
+    """EUCTR product blocks -> interventions; their sponsor codes -> SPONSOR identifiers."""
+    for blk in product_blocks(frags):
+        names = [f for k in ("product name", "trade name", "inn or proposed inn", "other descriptive name")
+                 if (f := value(blk, k))]
+        if not names:
+            continue
+        others = tuple(dict.fromkeys(f.text for f in names[1:] if f.text != names[0].text))
+        codes = tuple(f.text for k in ("product code", "cas number", "current sponsor code")
+                      if (f := value(blk, k)))
+        form = value(blk, "pharmaceutical form")
+        i = len(b.lists.get("interventions", []))
+        b.add("interventions", Intervention("Product", names[0].text, form.text if form else None,
+                                            others, codes), join(list(blk.values())), dedupe=False)
+        b.spans[f"interventions[{i}].name"] = names[0].span
+        if code := value(blk, "current sponsor code"):
+            add_id(b, Identifier(classify_identifier(code.text, "Current Sponsor code"), code.text,
+                                 "Current Sponsor code"), code)
+
+
+def read_free_interventions(b: Builder, frags: list[Frag | None]) -> None:
+    """Free-text lines: "Drug: X" gives a type; "Intervention 1: X" / "Group 2: X" a label to drop."""
+    for f in filter(None, frags):
+        for piece in split_on(f):
+            lv = label_of(piece)
+            kind = None
+            if lv and lv[0] in INTERVENTION_TYPES and lv[1].text:
+                kind, piece = piece.text[: piece.text.index(":")].strip(), lv[1]
+            elif lv and len(lv[0].split()) <= 4 and (
+                    re.search(r"\d", lv[0]) or lv[0].split()[0] in ARM_LABEL_WORDS):
+                piece = lv[1]
+            if piece.text.lower() in ABSENT:
+                continue
+            i = len(b.lists.get("interventions", []))
+            b.add("interventions", Intervention(kind, piece.text), piece, dedupe=False)
+            b.spans[f"interventions[{i}].name"] = piece.span
+
+
+def read_outcomes(b: Builder, frags: list[Frag | None], kind: str) -> None:
+    """End points (numbered ones split) with the section's time point; free lines one each."""
+    groups: list[tuple[str, list[Frag | None]]] = []
+    for f in frags:
+        lv = label_of(f)
+        role = OUTCOME_LABELS.get(lv[0]) if lv else None
+        if lv and role:
+            groups.append((role, [lv[1]] if lv[1].text else []))
+        elif groups and groups[-1][0] != "free":
+            groups[-1][1].append(f)
+        elif f:
+            groups.append(("free", [f]))
+    times = [join([x for x in g if x]) for r, g in groups if r == "time" and any(g)]
+    time = times[0].text if times else None
+    for role, group in groups:
+        for item in (items(group) if role == "measure" else group if role == "free" else []):
+            if item is None:
+                continue
+            m = TIME_FRAME_RE.search(item.text)
+            measure = item.cut(0, m.start()) if m else item
+            frame = (m[1] or m[2]).strip() if m else time
+            b.add("outcomes", Outcome(kind, measure.text.rstrip(";"), frame), measure, dedupe=False)
+
+
+def read_lists(b: Builder, sections: dict[str, list[Frag | None]]) -> None:
+    """One value per line (or per ";"-separated piece) for the plain list sections."""
+    for section, key in (("countries", "countries"), ("funders", "funders"),
+                         ("collaborators", "collaborators")):
+        for f in filter(None, sections.get(section, [])):
+            for piece in split_on(f):
+                if piece.text.lower() not in ABSENT:
+                    b.add(key, piece.text, piece)
+    for f in filter(None, sections.get("results", [])):
+        lv = label_of(f)
+        if lv and lv[0] in DATE_LABELS and lv[1].text:
+            b.add("dates", StudyDate(DATE_LABELS[lv[0]], iso_date(lv[1].text)), lv[1])
+
+
+def record_language(b: Builder) -> str:
+    """"en" unless the record's own free text is clearly in another language."""
+    texts = [str(v) for k in ("title", "scientific_title") if (v := b.fields.get(k))]
+    for key in ("eligibility.inclusion", "eligibility.exclusion", "conditions"):
+        texts += [str(getattr(v, "name", v)) for v in b.lists.get(key, [])]
+    return guess_language(" ".join(texts)) or "en"
+
+
+def parse_ictrp(text: str) -> StudyRecord:
+    """One WHO ICTRP record page -> its StudyRecord.
+
+    Raises:
+        SourceError: the text has neither a Main ID nor a public title.
+    """
+    text = clean_text(text)
+    top, sections = read_page(text)
+    if not (value(top, "main id") or value(top, "public title")):
+        raise SourceError("WHO ICTRP record without Main ID or public title")
+    b = Builder()
+    read_top(b, top)
+    read_design(b, top)
+    read_phases(b, top)
+    read_main_id(b, top)
+    intervention_lines = sections.get("interventions", [])
+    if any((lv := label_of(f)) and lv[0] in PRODUCT_LABELS for f in intervention_lines):
+        read_products(b, intervention_lines)
+    else:
+        read_free_interventions(b, intervention_lines)
+    read_secondary_ids(b, sections.get("secondary_ids", []))
+    read_conditions(b, sections.get("conditions", []))
+    read_criteria(b, sections.get("criteria", []))
+    for section, kind in (("primary", "PRIMARY"), ("secondary", "SECONDARY")):
+        read_outcomes(b, sections.get(section, []), kind)
+    read_lists(b, sections)
+    return build(b)
+
+
+def build(b: Builder) -> StudyRecord:
+    """The record from the collected fields; "eligibility.x" keys fill the Eligibility."""
+    elig = {k.split(".")[1]: v for k, v in b.fields.items() if k.startswith("eligibility.")}
+    elig.update({k.split(".")[1]: tuple(v) for k, v in b.lists.items() if k.startswith("eligibility.")})
+    plain: dict[str, Any] = {k: v for k, v in b.fields.items() if not k.startswith("eligibility.")}
+    lists: dict[str, Any] = {k: tuple(v) for k, v in b.lists.items() if not k.startswith("eligibility.")}
+    return StudyRecord(format="ictrp", eligibility=Eligibility(**elig), language=record_language(b),
+                       spans=b.spans, **plain, **lists)
+
+
+def parse_document(text: str) -> list[StudyRecord]:
+    """The page's single record, as a list for the dispatcher."""
+    return [parse_ictrp(text)]

@@ -1,0 +1,416 @@
+"""Reader for free-text letters to colleagues, such as a call for case reports.
+
+The free-text fallback: tried after every registry format, and still recognising
+only a letter (a salutation to colleagues plus a case-collection request or an
+inclusion-criteria heading), so that arbitrary prose stays an unknown format.
+Everything is read from the letter's structure: the drug is what patients are
+"treated with" / "traités par"; conditions are the sub-list of an inclusion
+criterion; the institution comes from the signature's affiliation line; the
+references are the numbered Vancouver list. Signatory names, e-mails, phone and
+fax numbers are never read.
+
+Lists: a heading ("Critères d'inclusion", "Inclusion criteria:") opens a list of
+numbered or bulleted items; items with another marker ("-", "•", "*" under "1)")
+nest under the previous item, and the first inclusion item with such a sub-list
+gives the conditions. A line continues an item when the item left a parenthesis
+open, ends on a comma or hyphen, or the line starts lowercase.
+
+Language: counts of French and English function words; the larger wins when it
+has three or more and 1.5 times the other, else None.
+
+Conditions: a trailing parenthesis holding a comma-separated enumeration gives
+``Condition.subtypes`` ("X (A, B et C)" -> X; A, B, C); a parenthesis without a
+comma is a qualifier ("X (associée ... ou idiopathique)") and stays in the name.
+
+Example:
+    >>> guess_language("Nous souhaitons recenser les cas de patients traités par le médicament")
+    'fr'
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kg.model import (Condition, Eligibility, Intervention, Organization, Reference, SourceError,
+                      Span, StudyRecord)
+from kg.sources._common import EMAIL_RE, Line, clean_text, span_of, split_lines
+
+# Closed-class words of each language: their counts tell French from English text.
+FUNCTION_WORDS = {
+    "fr": frozenset("le la les des du de et est une un pour par dans avec nous vous que qui sur "
+                    "au aux ces ce sont pas ou il elle leur cette".split()),
+    "en": frozenset("the of and to in is are with for we you that this by on or be as from have "
+                    "which an was were".split()),
+}
+# Salutations to colleagues opening a letter (French and English usage).
+SALUTATION_RE = re.compile(r"^(?:chers|chères|cher|chère|dear)\s+(?:coll[eè]gues?|colleagues?|confr[eè]res?|"
+                           r"consœurs?|amis|friends|doctors?|all)\b", re.I)
+# Requests to report cases / collect cases retrospectively.
+CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:cas|observations)|"
+                     r"appel à observations|collect(?:ing)? (?:all )?(?:the )?cases|"
+                     r"report(?:ing)? (?:any |your |such |these )?(?:cases|patients|observations)|"
+                     r"case report form|call for case", re.I)
+CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
+                        r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
+CONTACT_RE = re.compile(r"^(?:contacts?|t[ée]l[ée]phone|t[ée]l\b|phone|fax|e-?mail|courriel|mailto)", re.I)
+REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
+TITLE_RE = re.compile(r"^(?:objet|subject|re|title|titre)\s*:\s*(\S.*)$", re.I)
+INCLUSION_RE = re.compile(r"crit[eè]res?\s+d['’]\s*inclusion|inclusion\s+criteria", re.I)
+EXCLUSION_RE = re.compile(r"crit[eè]res?\s+(?:d['’]\s*|de\s+)(?:exclusion|non-inclusion)|"
+                          r"exclusion\s+criteria", re.I)
+# Hospital-structure words telling a department from an institution in an affiliation.
+DEPARTMENT_RE = re.compile(r"\b(?:service|d[ée]partement|department|unit[ée]?|division|p[ôo]le|"
+                           r"laboratoire|laboratory)\b", re.I)
+INSTITUTION_RE = re.compile(r"\b(?:h[ôo]pita\w*|hospita\w*|chu|chru|universit\w*|institut\w*|"
+                            r"clinic|klinik\w*|medical cent\w+|centre hospitalier|hospices?)\b", re.I)
+# Other bodies an affiliation may name (reference centres, networks, societies...).
+ORGANIZATION_RE = re.compile(r"\b(?:centre|center|r[ée]seau|network|groupe?|soci[ée]t[ée]|society|fili[èe]re|"
+                             r"fondation|foundation|association|consortium|registry|registre|inserm|cnrs)\b",
+                             re.I)
+# Titles opening a signatory's line (never kept).
+PERSON_RE = re.compile(r"^(?i:dr|pr|prof|professor|professeur|docteur|mr|mrs|ms|mme|mlle)\.?\s|"
+                       r",\s*(?:MD|PhD|MSc|MPH|PharmD|FRCPC?)\b")
+# "treated with X" / "traités par X": X up to a preposition or punctuation, at most three words.
+TREATED_RE = re.compile(r"\b(?:trait[ée]e?s?|treated)\s+(?:par|with)\s+")
+DETERMINER_RE = re.compile(r"^(?:le|la|les|l['’]|un|une|des|du|the|a|an)\s+", re.I)
+STOP_WORDS = frozenset("pour for dans in chez en à au aux as after après during pendant since depuis "
+                       "with avec who qui because car".split())
+CONJUNCTIONS = frozenset("ou or et and and/or et/ou".split())
+MARKER_RE = re.compile(r"^(?:(?P<num>\(?\d{1,2}[.)])|(?P<alpha>[a-z][.)])|(?P<bullet>[-–•*▪◦]))\s+")
+REF_START_RE = re.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+")
+MIN_AGE_RE = re.compile(r"(?:(?:≥|>=|au moins|at least)\s*(\d{1,3})\s*(?:ans|years?))|"
+                        r"(?:(\d{1,3})\s*(?:ans|years?)(?:\s+(?:of age|d['’]âge))?\s+"
+                        r"(?:ou plus|et plus|or (?:more|older|over|above)|and (?:older|over|above)))", re.I)
+
+
+def guess_language(text: str) -> str | None:
+    """"fr" or "en" from function-word counts; None when neither clearly dominates."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    counts = {lang: sum(w in vocab for w in words) for lang, vocab in FUNCTION_WORDS.items()}
+    best = max(counts, key=lambda k: counts[k])
+    other = min(counts.values())
+    return best if counts[best] >= 3 and counts[best] >= 1.5 * other else None
+
+
+def detect(text: str) -> bool:
+    """True for a letter to colleagues collecting cases or stating inclusion criteria."""
+    lines = [ln.strip() for ln in clean_text(text).splitlines() if ln.strip()]
+    opening = any(SALUTATION_RE.match(ln) for ln in lines[:15])
+    return opening and bool(CALL_RE.search(text) or INCLUSION_RE.search(text))
+
+
+@dataclass(frozen=True)
+class Flat:
+    """Non-empty lines joined by single spaces, each character mapped back to its offset."""
+
+    text: str
+    offsets: list[int]
+    lines: list[Line]
+
+    def index(self, offset: int) -> int:
+        """Position in ``text`` of the character at ``offset`` in the source."""
+        return bisect.bisect_left(self.offsets, offset)
+
+    def span(self, a: int, b: int) -> Span:
+        start, end = self.offsets[a], self.offsets[b - 1] + 1
+        starts = [ln.start for ln in self.lines]
+        first = self.lines[bisect.bisect_right(starts, start) - 1]
+        last = self.lines[bisect.bisect_right(starts, end - 1) - 1]
+        return Span(first.number, last.number, start, end)
+
+
+def flatten(lines: list[Line]) -> Flat:
+    parts: list[str] = []
+    offsets: list[int] = []
+    for ln in lines:
+        lead = ln.start + len(ln.text) - len(ln.text.lstrip())
+        if parts:
+            parts.append(" ")
+            offsets.append(lead)
+        parts.append(ln.stripped)
+        offsets.extend(range(lead, lead + len(ln.stripped)))
+    return Flat("".join(parts), offsets, lines)
+
+
+def join_text(a: str, b: str) -> str:
+    """Join wrapped lines: a line ending in a hyphen keeps it and runs on; others get a space."""
+    if not a:
+        return b
+    return a + b if re.search(r"\w-$", a) else f"{a} {b}"
+
+
+@dataclass
+class Item:
+    kind: str
+    lines: list[Line]
+    text: str
+    subs: list[Item]
+
+
+def continues(prev: str, line: str) -> bool:
+    """A wrapped line: the item left a parenthesis open, ends on a comma/hyphen, or it starts lowercase."""
+    return prev.count("(") > prev.count(")") or prev.endswith((",", "-", "/")) or line[:1].islower()
+
+
+def is_stop(line: str) -> bool:
+    return bool(CLOSING_RE.match(line) or REF_HEAD_RE.match(line) or CONTACT_RE.match(line)
+                or INCLUSION_RE.search(line) or EXCLUSION_RE.search(line))
+
+
+def list_items(lines: list[Line]) -> list[Item]:
+    """Items of the list opening ``lines``; items of another marker kind nest under the previous one."""
+    flat: list[Item] = []
+    for ln in lines:
+        s, m = ln.stripped, MARKER_RE.match(ln.stripped)
+        if m and not is_stop(s):
+            kind = m["bullet"] or ("num" if m["num"] else "alpha")
+            flat.append(Item(kind, [ln], s[m.end():], []))
+        elif flat and not is_stop(s) and continues(flat[-1].text, s):
+            flat[-1].lines.append(ln)
+            flat[-1].text = join_text(flat[-1].text, s)
+        else:
+            break
+    top: list[Item] = []
+    for item in flat:
+        if top and item.kind != top[0].kind:
+            top[-1].subs.append(item)
+        else:
+            top.append(item)
+    return top
+
+
+def criteria(lines: list[Line], heading: re.Pattern[str]) -> list[Item]:
+    """The items listed after the first line matching ``heading``."""
+    at = next((i for i, ln in enumerate(lines) if heading.search(ln.stripped)), None)
+    return [] if at is None else list_items(lines[at + 1:])
+
+
+def tidy(text: str) -> str:
+    return text.strip().rstrip(" ;:,.").strip()
+
+
+def condition(text: str) -> Condition:
+    """A listed disease; a parenthesised comma list gives subtypes (see module notes)."""
+    text = tidy(text)
+    m = re.fullmatch(r"(.+?)\s*\(([^()]*)\)", text)
+    if not m or "," not in m[2]:
+        return Condition(text)
+    parts = [p.strip() for p in m[2].split(",")]
+    parts = parts[:-1] + re.split(r"\s+(?:et|and|ou|or)\s+", parts[-1])
+    return Condition(m[1].strip(), tuple(p for p in parts if p))
+
+
+def drug_names(text: str, pos: int) -> list[tuple[int, int]]:
+    """Offsets of the drug phrase(s) after "treated with" at ``pos``: up to 3 words, "X or Y" splits."""
+    if m := DETERMINER_RE.match(text[pos:]):
+        pos += m.end()
+    out: list[tuple[int, int]] = []
+    start, end, count = pos, pos, 0
+    for w in re.finditer(r"\S+", text[pos:]):
+        word, a = w[0], pos + w.start()
+        low = word.lower().rstrip(",.;:")
+        if word.startswith("(") or low in STOP_WORDS or count == 3:
+            break
+        if low in CONJUNCTIONS:
+            out.append((start, end))
+            start, count = pos + w.end() + 1, 0
+            continue
+        end, count = a + len(word.rstrip(",.;:")), count + 1
+        if word != word.rstrip(",.;:"):
+            break
+    return [(a, b) for a, b in out + [(start, end)] if b > a]
+
+
+def drugs(flat: Flat, inclusion: tuple[int, int]) -> list[tuple[str, Span]]:
+    """Drugs of interest: "treated with X" in a case-collection sentence or in the inclusion criteria."""
+    found: dict[str, tuple[str, Span]] = {}
+    for m in re.finditer(TREATED_RE.pattern, flat.text, re.I):
+        left = flat.text.rfind(". ", 0, m.start()) + 1
+        right = flat.text.find(". ", m.end())
+        sentence = flat.text[left:right if right >= 0 else None]
+        if not (CALL_RE.search(sentence) or inclusion[0] <= m.start() < inclusion[1]):
+            continue
+        for a, b in drug_names(flat.text, m.end()):
+            found.setdefault(flat.text[a:b].lower(), (flat.text[a:b], flat.span(a, b)))
+    return list(found.values())
+
+
+def signature(lines: list[Line]) -> tuple[str, Span] | None:
+    """The affiliation after the closing: from the first line with a comma, five words or a
+    department/institution word, up to the contact details; person lines are skipped."""
+    at = next((i for i, ln in enumerate(lines) if CLOSING_RE.match(ln.stripped)), None)
+    block: list[Line] = []
+    for ln in lines[at + 1:] if at is not None else []:
+        s = ln.stripped
+        if CONTACT_RE.match(s) or EMAIL_RE.search(s) or REF_HEAD_RE.match(s):
+            break
+        starts_body = DEPARTMENT_RE.search(s) or INSTITUTION_RE.search(s)
+        if not PERSON_RE.search(s) and (block or starts_body or "," in s or len(s.split()) >= 5):
+            block.append(ln)
+    if not block:
+        return None
+    text = ""
+    for ln in block:
+        s = ln.stripped
+        new_part = text and (DEPARTMENT_RE.match(s) or INSTITUTION_RE.match(s)
+                             or ("," not in s and len(s.split()) <= 3))
+        text = f"{text.rstrip(',')}, {s}" if new_part else join_text(text, s)
+    return text, span_of(block)
+
+
+def organizations(affiliation: str) -> list[Organization]:
+    """Institution (with its department) first, then other bodies an organisation word names."""
+    parts = [tidy(p) for p in re.split(r",\s*(?![^()]*\))", affiliation) if tidy(p)]
+    dept = next((p for p in parts if DEPARTMENT_RE.search(p)), None)
+    inst = next((p for p in reversed(parts) if INSTITUTION_RE.search(p) and p != dept), None)
+    out = [Organization(inst, "RESPONSIBLE", department=dept)] if inst else []
+    rest = [p for p in parts if p not in (dept, inst) and ORGANIZATION_RE.search(p)]
+    return out + [Organization(p, "RESPONSIBLE") for p in rest]
+
+
+def min_age(items: list[Item]) -> tuple[str, Span] | None:
+    for item in items:
+        if m := MIN_AGE_RE.search(item.text):
+            return f"{m[1] or m[2]} years", span_of(item.lines)
+    return None
+
+
+# Vancouver date before volume: "[day] [month] YYYY [month [day]]", months in any language.
+REF_DATE_RE = re.compile(r"[.?!]\s+(?:\d{1,2}\s+)?(?:[^\W\d_]{3,9}\s+)?(?:\d{1,2}\s+)?"
+                         r"(?P<year>(?:19|20)\d{2})(?:\s+[^\W\d_]{3,9}(?:\s+\d{1,2})?)?\s*(?=[;.]|$)")
+REF_TAIL_RE = re.compile(r"^[;.]?\s*(?P<vol>[^\s(:;.]+)?\s*(?:\((?P<issue>[^)]*)\))?"
+                         r"\s*(?::\s*(?P<pages>[^\s.;]+))?")
+DOI_RE = re.compile(r"(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+?)(?=[.;,]?(?:\s|$))", re.I)
+PMID_RE = re.compile(r"PMID:?\s*(\d+)", re.I)
+AUTHOR_RE = re.compile(r"^[^.]*?\b[\w'’-]+\s+[A-Z]{1,3}(?:-[A-Z])?(?:,|$)")
+
+
+def reference_entries(lines: list[Line]) -> list[tuple[int, str, list[Line]]]:
+    """(number, joined text, lines) of each numbered entry; e-mail and contact lines are skipped."""
+    out: list[tuple[int, str, list[Line]]] = []
+    for ln in lines:
+        s = ln.stripped
+        if EMAIL_RE.search(s) or CONTACT_RE.match(s):
+            continue
+        if m := REF_START_RE.match(s):
+            out.append((int(m[1] or m[2]), s[m.end():], [ln]))
+        elif out:
+            num, text, group = out[-1]
+            out[-1] = (num, join_text(text, s), group + [ln])
+    return out
+
+
+def reference(number: int, raw: str) -> Reference:
+    """Vancouver entry: "Authors. Title. Journal. [day] [month] YYYY;vol(issue):pages." plus DOI/PMID."""
+    doi, pmid = DOI_RE.search(raw), PMID_RE.search(raw)
+    cut = min([m.start() for m in (doi, pmid) if m] + [len(raw)])
+    core = raw[:cut].rstrip(" .;,")
+    authors: tuple[str, ...] = ()
+    rest = core
+    head, sep, tail = core.partition(". ")
+    if sep and AUTHOR_RE.match(head):
+        names = [a.strip() for a in head.split(",")]
+        authors, rest = tuple(a for a in names if a and a.rstrip(".") != "et al"), tail
+    doi_v, pmid_v = (doi[1] if doi else None), (pmid[1] if pmid else None)
+    dates = list(REF_DATE_RE.finditer(rest))
+    if not dates:
+        return Reference(number, raw, authors, tidy(rest) or None, doi=doi_v, pmid=pmid_v)
+    date = dates[-1]
+    before = rest[:date.start()]
+    split = max(before.rfind(". "), before.rfind("? "), before.rfind("! "))
+    title = before[:split + 1].rstrip(".").strip() if split >= 0 else None
+    journal = before[split + 2:].strip() if split >= 0 else before.strip()
+    nums = REF_TAIL_RE.match(rest[date.end():])
+    vol, issue, pages = (nums["vol"], nums["issue"], nums["pages"]) if nums else (None, None, None)
+    return Reference(number, raw, authors, title, journal or None, int(date["year"]), vol, issue,
+                     pages, doi_v, pmid_v)
+
+
+def title_of(lines: list[Line]) -> tuple[str, Span] | None:
+    """An explicit "Objet :" / "Subject:" / "Title:" line before the salutation; letters have no other title."""
+    for ln in lines:
+        if SALUTATION_RE.match(ln.stripped):
+            return None
+        if m := TITLE_RE.match(ln.stripped):
+            lead = len(ln.text) - len(ln.text.lstrip())
+            return m[1], Span(ln.number, ln.number, ln.start + lead + m.start(1), ln.start + len(ln.text))
+    return None
+
+
+def parse_letter(text: str) -> StudyRecord:
+    """One letter -> its StudyRecord (a case collection when it asks for cases).
+
+    Raises:
+        SourceError: the text is empty.
+    """
+    text = clean_text(text)
+    lines = [ln for ln in split_lines(text) if ln.stripped]
+    if not lines:
+        raise SourceError("empty letter")
+    ref_at = next((i for i, ln in enumerate(lines) if REF_HEAD_RE.match(ln.stripped)), len(lines))
+    body, flat = lines[:ref_at], flatten(lines[:ref_at])
+    spans: dict[str, Span] = {}
+    fields: dict[str, Any] = {}
+    inclusion = criteria(body, INCLUSION_RE)
+    read_criteria(fields, spans, inclusion, criteria(body, EXCLUSION_RE))
+    read_drugs(fields, spans, flat, inclusion)
+    read_signature(fields, spans, body)
+    if found := title_of(body):
+        fields["title"], spans["title"] = found
+    entries = reference_entries(lines[ref_at + 1:])
+    fields["references"] = tuple(reference(n, raw) for n, raw, _ in entries)
+    spans.update({f"references[{i}]": span_of(group) for i, (_, _, group) in enumerate(entries)})
+    call = bool(CALL_RE.search(flat.text))
+    return StudyRecord(format="letter", document_kind="call_for_case_reports" if call else None,
+                       study_type="CASE_COLLECTION" if call else None,
+                       language=guess_language(flat.text), spans=spans, **fields)
+
+
+def read_criteria(fields: dict[str, Any], spans: dict[str, Span], inclusion: list[Item],
+                  exclusion: list[Item]) -> None:
+    """Eligibility items, the minimum age, and the conditions listed under an inclusion item."""
+    for key, items in (("inclusion", inclusion), ("exclusion", exclusion)):
+        for i, item in enumerate(items):
+            spans[f"eligibility.{key}[{i}]"] = span_of(item.lines)
+    age = min_age(inclusion)
+    if age:
+        spans["eligibility.min_age"] = age[1]
+    fields["eligibility"] = Eligibility(min_age=age[0] if age else None,
+                                        inclusion=tuple(tidy(i.text) for i in inclusion),
+                                        exclusion=tuple(tidy(i.text) for i in exclusion))
+    listed = next((item.subs for item in inclusion if item.subs), [])
+    fields["conditions"] = tuple(condition(sub.text) for sub in listed)
+    for i, sub in enumerate(listed):
+        spans[f"conditions[{i}]"] = span_of(sub.lines)
+
+
+def read_drugs(fields: dict[str, Any], spans: dict[str, Span], flat: Flat,
+               inclusion: list[Item]) -> None:
+    """Interventions: the drugs of interest, each with the span of its first mention."""
+    lines = [ln for item in inclusion for ln in item.lines + [x for s in item.subs for x in s.lines]]
+    where = (flat.index(lines[0].start), flat.index(lines[-1].start + len(lines[-1].text))) if lines else (0, 0)
+    found = drugs(flat, where)
+    fields["interventions"] = tuple(Intervention("Drug", name) for name, _ in found)
+    for i, (_, span) in enumerate(found):
+        spans[f"interventions[{i}].name"] = span
+
+
+def read_signature(fields: dict[str, Any], spans: dict[str, Span], body: list[Line]) -> None:
+    """Responsible organisations from the signature; the institution is also the sponsor."""
+    sig = signature(body)
+    if not sig:
+        return
+    orgs = organizations(sig[0])
+    fields["organizations"] = tuple(orgs)
+    for i in range(len(orgs)):
+        spans[f"organizations[{i}]"] = sig[1]
+    if orgs and INSTITUTION_RE.search(orgs[0].name):
+        fields["sponsor"], spans["sponsor"] = orgs[0].name, sig[1]
+
+
+def parse_document(text: str) -> list[StudyRecord]:
+    """The letter's single record, as a list for the dispatcher."""
+    return [parse_letter(text)]

@@ -1,0 +1,140 @@
+"""WHO ICTRP record reader: whole-record fixtures, spans, and layout detection."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.model import SourceError, to_json
+from kg.sources import ictrp, letter
+from kg.sources._common import clean_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
+CORPUS = Path(__file__).parent.parent / "kg" / "data" / "corpus"
+CASES = (
+    "euctr_msc_lupus_phase1_2_authorised",
+    "euctr_two_products_double_blind_phase3",
+    "ctgov_sourced_phase2_3_free_interventions",
+    "chictr_observational_group_sizes_two_meddra",
+    "ctri_crlf_entities_reordered_empty_labels",
+)
+# Keys whose value is derived from the text (mapped codes, ISO dates): the span must
+# exist and point into the text, but the slice holds the source wording instead.
+DERIVED = re.compile(r"^(status|phases\[\d+\]|study_type|allocation|masking|intervention_model|"
+                     r"primary_purpose|dates\[\d+\]|eligibility\.sex|enrollment)$")
+
+
+def read(name: str) -> str:
+    """The fixture as stored: bytes decoded without newline translation (CRLF stays)."""
+    return (FIXTURES / f"{name}.txt").read_bytes().decode("utf-8")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def resolve(data: Any, path: str) -> Any:
+    """The value at a span key such as "eligibility.exclusion[6]" or "interventions[0].name"."""
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        data = data[int(part[1:-1])] if part.startswith("[") else data[part]
+    return data
+
+
+def main_text(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("value", "name", "measure", "code", "raw"):
+            if value.get(key) is not None:
+                return str(value[key])
+    return str(value)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_whole_record_matches_expected_json(case: str) -> None:
+    got = to_json(ictrp.parse_ictrp(read(case)))
+    got.pop("spans")
+    expected = json.loads((FIXTURES / f"{case}.json").read_text(encoding="utf-8"))
+    assert got == expected
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_span_slice_holds_its_value(case: str) -> None:
+    text = clean_text(read(case))
+    rec = ictrp.parse_ictrp(read(case))
+    data = to_json(rec)
+    assert rec.spans, "a record always has spans"
+    for key, span in rec.spans.items():
+        assert span.start is not None and span.end is not None
+        assert 0 <= span.start < span.end <= len(text), key
+        assert text.count("\n", 0, span.start) + 1 == span.line_start, key
+        if not DERIVED.match(key):
+            assert squash(main_text(resolve(data, key))) in squash(text[span.start:span.end]), key
+
+
+def test_euctr_corpus_key_facts() -> None:
+    rec = ictrp.parse_ictrp(read(CASES[0]))
+    text = clean_text(read(CASES[0]))
+    assert [(m.code, m.soc_code) for m in rec.meddra] == [("10042945", "10028395")]
+    assert [(i.scheme, i.value) for i in rec.registry_ids] == [
+        ("WHO_ICTRP", "EUCTR2017-001400-29-FR"), ("EUDRACT", "2017-001400-29"),
+        ("SPONSOR", "P150302"), ("OTHER", "P150302J")]
+    assert rec.phases == ("PHASE1", "PHASE2")
+    span = rec.spans["eligibility.exclusion[6]"]
+    assert "belimumab within 2 months" in text[span.start:span.end]
+    assert text[rec.spans["registry_ids[1]"].start:rec.spans["registry_ids[1]"].end] == "2017-001400-29"
+    assert "(Phase I): yes" in text[rec.spans["phases[0]"].start:rec.spans["phases[0]"].end]
+
+
+def test_contacts_are_never_kept() -> None:
+    for case in CASES:
+        dumped = json.dumps(to_json(ictrp.parse_ictrp(read(case))), ensure_ascii=False)
+        assert "@" not in dumped, case
+        for word in ("Maren Solberg", "Li Wen", "Priya Menon", "seymour", "Studienzentrale",
+                     "+45 70", "09845012345", "0049228287000"):
+            assert word not in dumped, (case, word)
+
+
+def test_windows_line_endings_give_the_same_record() -> None:
+    crlf = read(CASES[0]).replace("\n", "\r\n")
+    assert to_json(ictrp.parse_ictrp(crlf)) == to_json(ictrp.parse_ictrp(read(CASES[0])))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_detects_every_ictrp_fixture(case: str) -> None:
+    assert ictrp.detect(read(case))
+
+
+@pytest.mark.parametrize("name", ["000_68a7e877c7eabcd1.txt", "001_9e8657f116fdd077.txt",
+                                  "003_de5121debf90b29f.txt", "004_81b4df8a86625b55.txt"])
+def test_does_not_detect_other_corpus_documents(name: str) -> None:
+    assert not ictrp.detect((CORPUS / name).read_text(encoding="utf-8"))
+
+
+def test_does_not_detect_the_letter_fixtures() -> None:
+    for path in (FIXTURES.parent / "letter").glob("*.txt"):
+        assert not ictrp.detect(path.read_text(encoding="utf-8")), path.name
+
+
+def test_does_not_detect_prose() -> None:
+    news = ("The city council approved the new budget on Tuesday. The main ID of the project, "
+            "its public title and the recruitment status of new staff were discussed.\n"
+            "Main ID: none of your business, said the mayor.")
+    assert not ictrp.detect(news)
+    assert not ictrp.detect("")
+
+
+def test_ictrp_record_is_not_taken_for_a_letter() -> None:
+    assert not letter.detect(read(CASES[2]))
+
+
+def test_text_without_main_id_or_title_is_an_error() -> None:
+    with pytest.raises(SourceError):
+        ictrp.parse_ictrp("Register: EUCTR\nRecruitment status: Recruiting\n")
+
+
+def test_parse_document_returns_one_record() -> None:
+    records = ictrp.parse_document(read(CASES[3]))
+    assert len(records) == 1 and records[0].format == "ictrp"
