@@ -1,0 +1,177 @@
+"""ClinicalTrials.Veeva reader: whole records against hand-written JSON, spans, detection."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kg.data.corpus
+from kg.model import Identifier, to_json
+from kg.sources._common import arm_role, clean_text, normalize_status, phases_in
+from kg.sources.veeva import detect, parse_document, parse_veeva
+
+FIXTURES = Path(__file__).parent / "fixtures" / "veeva"
+CORPUS = Path(kg.data.corpus.__file__).parent
+CASES = sorted(path.stem for path in FIXTURES.glob("*.txt"))
+# Span keys whose value is mapped from the text (a code, a number), not copied from it.
+MAPPED = {"status", "study_type", "register", "enrollment", "summary", "eligibility.sex",
+          "eligibility.healthy_volunteers", "eligibility.min_age", "eligibility.max_age"}
+
+
+def _read(case: str) -> str:
+    # Bytes, so that Windows line endings and NBSP reach the reader as written.
+    return (FIXTURES / f"{case}.txt").read_bytes().decode("utf-8")
+
+
+def _resolve(out: dict[str, Any], key: str) -> Any:
+    """The value at a span key such as "arms[1].interventions[0]" in to_json output."""
+    value: Any = out
+    for name, index in re.findall(r"(\w+)(?:\[(\d+)\])?", key):
+        value = value[name]
+        if index:
+            value = value[int(index)]
+    if isinstance(value, dict):
+        return value.get("value", value.get("name"))
+    return value
+
+
+def test_cases_have_fixtures() -> None:
+    assert len(CASES) >= 5
+    assert all((FIXTURES / f"{case}.json").exists() for case in CASES)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_record_equals_expected_json(case: str) -> None:
+    out = to_json(parse_veeva(_read(case)))
+    out.pop("spans")
+    assert out == json.loads((FIXTURES / f"{case}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_span_text_is_the_value(case: str) -> None:
+    text = clean_text(_read(case))
+    record = parse_veeva(text)
+    out = to_json(record)
+    assert {"title", "sponsor", "registry_ids[0]", "status"} <= set(record.spans)
+    for key, span in record.spans.items():
+        piece = text[span.start:span.end]
+        assert text[:span.start].count("\n") + 1 == span.line_start, key
+        value = _resolve(out, key)
+        if key.startswith("phases["):
+            assert value in phases_in(piece), key
+        elif key.endswith(".role"):
+            assert arm_role(piece) == value, key
+        elif key == "status":
+            assert normalize_status(piece) == value
+        elif key not in MAPPED:
+            assert piece == value, key
+
+
+def test_spans_of_summary_and_enrollment_cover_their_lines() -> None:
+    text = clean_text(_read("corpus_nct04244006_dupilumab_placebo"))
+    record = parse_veeva(text)
+    summary = record.spans["summary"]
+    assert text[summary.start:summary.end].startswith("To date, there are no effective therapy")
+    assert text[summary.start:summary.end].endswith("improvement of skin condition.")
+    enrollment = record.spans["enrollment"]
+    assert text[enrollment.start:enrollment.end] == "24 estimated patients"
+
+
+def test_nct07110662_identifiers_and_phases() -> None:
+    record = parse_veeva(_read("corpus_nct07110662_daratumumab_ten"))
+    assert record.registry_ids == (
+        Identifier("NCT", "NCT07110662"),
+        Identifier("EU_CT", "2024-512164-63-00", "EU Trial (CTIS) Number"),
+        Identifier("SPONSOR", "69HCL23_1000"),
+    )
+    assert record.phases == ("PHASE1", "PHASE2")
+    assert (record.title, record.acronym) == (
+        "New Therapeutic Target for Toxic Epidermal Necrolysis (TEN) Using Anti-CD38+ "
+        "Monoclonal Antibodies.", "NET-CD38")
+    assert record.sponsor == "Civil Hospices of Lyon"
+    assert record.interventions[0].type == "Drug"
+    assert record.interventions[0].name == "DARATUMUMAB (DARZALEX®)"
+
+
+def test_nct04244006_two_arms_with_placebo_comparator() -> None:
+    record = parse_veeva(_read("corpus_nct04244006_dupilumab_placebo"))
+    assert [(arm.label, arm.role, arm.interventions) for arm in record.arms] == [
+        ("Dupilumab", "EXPERIMENTAL", ("Dupilumab Prefilled Syringe",)),
+        ("Placebo", "PLACEBO_COMPARATOR", ("Placebo Prefilled Syringe",)),
+    ]
+    assert record.sponsor == "Toulouse University Hospital"  # not the "T" placeholder
+
+
+def test_thousands_separator_and_non_integer_enrollment() -> None:
+    counted = parse_veeva(_read("reordered_crlf_nbsp_active_comparator")).enrollment
+    assert counted is not None and (counted.count, counted.kind) == (3506, "ACTUAL")
+    grouped = parse_veeva(_read("observational_no_phase_blank_lines")).enrollment
+    assert grouped is not None
+    assert (grouped.count, grouped.raw) == (None, "Group 1:14;Group 2:14")
+
+
+def test_trailing_abbreviation_is_not_an_acronym() -> None:
+    record = parse_veeva(_read("observational_no_phase_blank_lines"))
+    assert record.acronym is None
+    assert record.title is not None and record.title.endswith("Pulmonary Disease (COPD)")
+
+
+def test_labels_without_values_are_none() -> None:
+    record = parse_veeva(_read("empty_labels_healthy_volunteers"))
+    assert record.conditions == () and record.enrollment is None
+    assert record.primary_purpose is None and record.masking is None
+    assert record.eligibility.exclusion == ()
+
+
+def test_contacts_are_not_kept() -> None:
+    for case in CASES:
+        dumped = json.dumps(to_json(parse_veeva(_read(case))), ensure_ascii=False)
+        for name in ("Annie IUNG", "Benoit BENSAID", "Helene TEXIER", "María López"):
+            assert name not in dumped
+
+
+def test_parse_document_gives_one_record() -> None:
+    records = parse_document(_read("corpus_nct04244006_dupilumab_placebo"))
+    assert len(records) == 1 and records[0].format == "veeva"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_detect_own_layout(case: str) -> None:
+    assert detect(_read(case))
+
+
+@pytest.mark.parametrize("name", ["002_25381bd40820c99d.txt", "003_de5121debf90b29f.txt",
+                                  "004_81b4df8a86625b55.txt"])
+def test_detect_rejects_other_corpus_documents(name: str) -> None:
+    assert not detect((CORPUS / name).read_bytes().decode("utf-8"))
+
+
+@pytest.mark.parametrize("text", [
+    "Patients with conditions such as lupus were enrolled. The study type was interventional.",
+    '{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}',
+    "",
+])
+def test_detect_rejects_prose_and_json(text: str) -> None:
+    assert not detect(text)
+
+
+# Page lines mixed with arbitrary text: the reader must never fail nor point outside the text.
+_WORDS = ["Status and phase", "Identifiers", "Enrollment", "Ages", "Treatments", "Drug: X",
+          "3 participants in 2 patient groups", "Description:", "Treatment:", "Experimental group",
+          "X (Y)", "  • item", "Phase 2", "1+ years old", ""]
+_LINES = st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=20)), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LINES)
+def test_any_text_parses_with_spans_inside_it(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    record = parse_veeva(text)
+    size = len(clean_text(text))
+    assert all(0 <= (s.start or 0) <= (s.end or 0) <= size for s in record.spans.values())
