@@ -88,6 +88,42 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"error: --param takes KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.query import named_queries, print_results, run_named
+
+    queries = named_queries()
+    if args.list or not args.name:
+        for q in queries.values():
+            params = ", ".join(f"{p.name} ({p.kind})" for p in q.params) or "none"
+            print(f"{q.name}\n    {q.summary}\n    params: {params}")
+        return 0
+    if args.name not in queries:
+        print(f"error: no query named {args.name!r}; see trialkg query --list", file=sys.stderr)
+        return 2
+    store = _store(args)
+    try:
+        results = run_named(store, args.name, _params(args.param))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_results(results, args.format)
+    if args.explain:
+        from kg.explain import explain_rows
+
+        print(explain_rows(store, results))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import load_ontology_and_reference
     from kg.validate import validate_all
@@ -139,6 +175,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--file")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
     s.set_defaults(func=cmd_sparql)
+    q = with_store(sub.add_parser("query", help="run a named query of the query library"))
+    q.add_argument("name", nargs="?")
+    q.add_argument("--list", action="store_true", help="list the queries with summaries and parameters")
+    q.add_argument("--param", action="append", metavar="KEY=VALUE", help="a label, CURIE or IRI")
+    q.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    q.add_argument("--explain", action="store_true", help="print why each row is there")
+    q.set_defaults(func=cmd_query)
     v = with_store(sub.add_parser("validate", help="check ontology, reference data, shapes and the built graph"))
     v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
     v.set_defaults(func=cmd_validate)

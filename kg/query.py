@@ -88,3 +88,101 @@ def _table(res: Results, width: int = 60) -> str:
 
 def print_results(res: Results, fmt: str = "table") -> None:
     sys.stdout.write(format_results(res, fmt) + "\n")
+
+
+# ---------------------------------------------------------------- named queries
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from kg.resources import queries_dir  # noqa: E402
+
+_PARAM_RE = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*(.*)$")
+# Prefixes a CURIE parameter may use.
+CURIE_PREFIXES = {
+    "tkg": "https://w3id.org/trialkg/ontology/",
+    "trialkg": "https://w3id.org/trialkg/id/",
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "obo": "http://purl.obolibrary.org/obo/",
+    "MEDDRA": "http://identifiers.org/meddra/",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    summary: str
+    params: tuple[Param, ...]
+    tags: tuple[str, ...]
+    text: str
+
+
+def parse_header(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    header = {m.group(1): m.group(2).strip() for m in re.finditer(r"^#\+\s*(\w+):\s*(.*)$", text, re.M)}
+    params = []
+    if header.get("params", "none").lower() not in ("none", "") and not header["params"].lower().startswith("none"):
+        for chunk in header["params"].split(";"):
+            m = _PARAM_RE.match(chunk)
+            if not m:
+                raise ValueError(f"{path.name}: cannot read parameter {chunk!r}")
+            params.append(Param(m.group(1), m.group(2).strip(), m.group(3).strip()))
+    tags = tuple(t.strip() for t in header.get("tags", "").split(",") if t.strip())
+    return NamedQuery(path.stem, path, header.get("summary", ""), tuple(params), tags, text)
+
+
+def named_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
+    return {p.stem: parse_header(p) for p in sorted((folder or queries_dir()).glob("*.rq"))}
+
+
+def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
+    """A parameter given as an IRI, a CURIE or a label -> an RDF term.
+
+    Labels are looked up (case-insensitively) among rdfs:label, skos:altLabel,
+    abbreviations and gene symbols, with the label itself bound as a literal:
+    the user's text never becomes query text.
+    """
+    if re.match(r"^https?://\S+$", value):
+        return ox.NamedNode(value)
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w.-]+$", local):
+        return ox.NamedNode(CURIE_PREFIXES[prefix] + local)
+    q = """SELECT DISTINCT ?x ?wanted WHERE {
+      ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|
+         <https://w3id.org/trialkg/ontology/abbreviation>|<https://w3id.org/trialkg/ontology/geneSymbol> ?l .
+      FILTER(LCASE(STR(?l)) = LCASE(STR(?wanted))) } ORDER BY ?x"""
+    rows = list(store.query(q, substitutions={ox.Variable("wanted"): ox.Literal(value)},
+                            use_default_graph_as_union=True))
+    return rows[0]["x"] if rows else ox.Literal(value)
+
+
+def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with a trailing VALUES clause binding each parameter to an RDF term.
+
+    Terms are serialised by pyoxigraph (IRIs validated, literals escaped), so a
+    value with quotes, braces or "} UNION {" stays one term.
+    """
+    if not bindings:
+        return text
+    names = sorted(bindings)
+    head = " ".join(f"?{n}" for n in names)
+    row = " ".join(str(bindings[n]) for n in names)
+    return f"{text.rstrip()}\nVALUES ({head}) {{ ({row}) }}\n"
+
+
+def run_named(store: ox.Store, name: str, params: dict[str, str] | None = None) -> Results:
+    query = named_queries()[name]
+    params = params or {}
+    unknown = set(params) - {p.name for p in query.params}
+    if unknown:
+        raise ValueError(f"{name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+    bindings = {k: resolve_param(store, v) for k, v in params.items()}
+    return run_sparql(store, bind_values(query.text, bindings))

@@ -103,7 +103,7 @@ class Condition:
     synonyms: tuple[str, ...]
     abbreviations: tuple[str, ...]
     parents: tuple[str, ...]
-    meddra: str
+    meddra: tuple[str, ...]
     meddra_level: str
     source: tuple[str, ...]
 
@@ -146,7 +146,7 @@ class Reference:
 
 
 _MULTI = {"synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "source",
-          "affected_cells", "parents", "basis_in", "meddra_close", "aliases"}
+          "affected_cells", "parents", "basis_in", "meddra_close", "aliases", "meddra"}
 
 
 def _rows(cls: type, path: Path) -> tuple:

@@ -89,7 +89,7 @@ def graph_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
     def label(b: BNode) -> BNode:
         s, p = incoming.get(b, (None, None))
         head = label(s) if isinstance(s, BNode) else (s.n3() if s is not None else "")
-        return BNode(hashlib.sha256(f"{head} {p} {content(b)}".encode()).hexdigest()[:32])
+        return BNode("b" + hashlib.sha256(f"{head} {p} {content(b)}".encode()).hexdigest()[:32])
 
     relabel = {b: label(b) for b in {*graph.subjects(), *graph.objects()} if isinstance(b, BNode)}
     return [(relabel.get(s, s), p, relabel.get(o, o)) for s, p, o in graph]

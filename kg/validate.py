@@ -134,8 +134,8 @@ def check_violations(store: ox.Store) -> list[Check]:
 
 
 def store_graph(store: ox.Store) -> rdflib.Graph:
-    """All document graphs of a store as one rdflib graph (reference and ontology left out)."""
-    skip = {str(ONTOLOGY_GRAPH), str(REFERENCE_GRAPH)}
+    """Document and reference graphs of a store as one rdflib graph (the ontology is added by :func:`shacl`)."""
+    skip = {str(ONTOLOGY_GRAPH)}
     chunks = [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
               for g in store.named_graphs() if g.value not in skip]
     return rdflib.Graph().parse(data=b"".join(c for c in chunks if c).decode("utf-8"), format="nt")

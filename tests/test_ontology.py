@@ -112,3 +112,32 @@ def test_violation_queries_catch_what_they_are_for(reference_store):
     failed = {c.name for c in validate.check_violations(store) if c.status == "fail"}
     assert "term-missing-label-or-definition-violation.rq returns zero rows" in failed
     assert "undeclared-term-violation.rq returns zero rows" in failed
+
+
+def _ask(store, q):
+    pfx = ("PREFIX tkg: <https://w3id.org/trialkg/ontology/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+           "PREFIX obo: <http://purl.obolibrary.org/obo/> ")
+    return {tuple(t.value for t in r) for r in store.query(pfx + q, use_default_graph_as_union=True)}
+
+
+def test_reference_alone_answers_drugs_approved_under_plasma_cell_myeloma(reference_store):
+    found = _ask(reference_store, """SELECT DISTINCT ?label WHERE {
+        ?drug tkg:hasApproval/tkg:approvedIndication ?c . ?c rdfs:subClassOf* obo:MONDO_0009693 .
+        ?drug rdfs:label ?label }""")
+    labels = {l for (l,) in found}
+    assert {"daratumumab", "lenalidomide"} <= labels
+    assert "dupilumab" not in labels
+
+
+def test_reference_alone_places_corpus_conditions_under_autoimmune_disease(reference_store):
+    found = _ask(reference_store, """SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* obo:MONDO_0007179 }""")
+    under = {c.rsplit("/", 1)[-1] for (c,) in found}
+    # SLE, cutaneous lupus, and diseases of the French letter: Sjogren, ITP, warm AIHA, systemic sclerosis
+    assert {"MONDO_0007915", "MONDO_0005282", "MONDO_0010030", "MONDO_0008558", "MONDO_0019532"} <= under
+    assert "MONDO_0009735" not in under  # Netherton syndrome is not autoimmune
+
+
+def test_lupus_nephritis_reaches_sle_only_through_has_basis_in(reference_store):
+    sub = _ask(reference_store, "SELECT ?x WHERE { obo:MONDO_0005556 rdfs:subClassOf* obo:MONDO_0007915 BIND(1 AS ?x) }")
+    basis = _ask(reference_store, "SELECT ?x WHERE { obo:MONDO_0005556 tkg:hasBasisIn obo:MONDO_0007915 BIND(1 AS ?x) }")
+    assert not sub and basis

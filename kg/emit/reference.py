@@ -74,7 +74,10 @@ def _drug(g: Graph, d: Drug) -> None:
     for x in d.xrefs:
         g.add((node, OBOINOWL.hasDbXref, Literal(x)))
     if d.parent_class:
-        g.add((node, TKG.memberOfClass, drug_iri(d.parent_class)))
+        # A drug class inside a broader class is not a member drug: DrugClass and
+        # Drug are disjoint (HermiT reports the ontology inconsistent otherwise).
+        link = SKOS.broader if d.kind == "DRUG_CLASS" else TKG.memberOfClass
+        g.add((node, link, drug_iri(d.parent_class)))
     _sources(g, node, d.source)
 
 
@@ -155,8 +158,8 @@ def _condition(g: Graph, c: Condition) -> None:
     _names(g, node, c.label, c.synonyms, c.labels_fr, c.abbreviations)
     for p in c.parents:
         g.add((node, RDFS.subClassOf, condition_iri(p)))
-    if c.meddra:
-        _meddra(g, node, c.meddra, c.meddra_level, c.source)
+    for code in c.meddra:
+        _meddra(g, node, code, c.meddra_level if len(c.meddra) == 1 else "", c.source)
     _sources(g, node, c.source)
 
 
