@@ -97,3 +97,16 @@ def curie_iri(curie: str) -> URIRef | None:
 
 def meddra(code: str) -> URIRef:
     return URIRef(CURIE_BASES["MEDDRA"] + code)
+
+
+def drug(drug_id: str) -> URIRef:
+    return entity("drug", drug_id)
+
+
+def condition(curie_or_id: str) -> URIRef:
+    """MONDO CURIE -> its OBO IRI; a local condition id -> a TrialKG IRI."""
+    return curie_iri(curie_or_id) or entity("condition", curie_or_id)
+
+
+def org(org_id: str) -> URIRef:
+    return entity("org", org_id)

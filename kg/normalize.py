@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from kg.emit.reference import condition_iri, drug_iri, org_iri
+from kg.iri import condition as condition_iri
+from kg.iri import drug as drug_iri
+from kg.iri import org as org_iri
 from kg.model import StudyRecord
 from kg.refdata import Reference
 
@@ -110,8 +112,9 @@ def build_lexicon(ref: Reference) -> Lexicon:
             lex.add(a, e, abbreviation=True)
     for o in ref.organizations:
         e = Entry("organization", org_iri(o.id), o.label)
-        for name in (o.label, *o.aliases):
-            lex.add(name, e)
+        lex.add(o.label, e)
+        for name in o.aliases:  # "FRM", "HCL": matched in free text only as capitals
+            lex.add(name, e, abbreviation=name.isupper() and len(name) < MIN_SCAN_LEN + 2)
     return lex
 
 
@@ -210,12 +213,12 @@ def _name_links(lex: Lexicon, role: str, items: Iterable[tuple[str, str]], kinds
 
 
 def _org_links(lex: Lexicon, role: str, path: str, text: str) -> list[Link]:
+    found = scan(lex, text, ORGS)
+    if len(found) > 1:  # one funding line naming several organisations
+        return [Link(role, t, "organization", e.iri, "contained-name", path) for e, t in found]
     entry, method = link_name(lex, text, ORGS)
     if entry:
         return [Link(role, text, "organization", entry.iri, method, path)]
-    found = scan(lex, text, ORGS)
-    if found:  # one funding line naming several organisations
-        return [Link(role, t, "organization", e.iri, "contained-name", path) for e, t in found]
     return [Link(role, text, "organization", None, "unlinked", path)]
 
 

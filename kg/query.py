@@ -153,7 +153,7 @@ def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
     if re.match(r"^https?://\S+$", value):
         return ox.NamedNode(value)
     prefix, sep, local = value.partition(":")
-    if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w.-]+$", local):
+    if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w./%-]+$", local):
         return ox.NamedNode(CURIE_PREFIXES[prefix] + local)
     q = """SELECT DISTINCT ?x ?wanted WHERE {
       ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|

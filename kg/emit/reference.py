@@ -37,17 +37,7 @@ MEDDRA_LEVELS = {"SOC": TKG.MedDRA_SOC, "HLGT": TKG.MedDRA_HLGT, "HLT": TKG.MedD
                  "PT": TKG.MedDRA_PT, "LLT": TKG.MedDRA_LLT}
 
 
-def drug_iri(drug_id: str) -> URIRef:
-    return iri.entity("drug", drug_id)
-
-
-def condition_iri(curie_or_id: str) -> URIRef:
-    """MONDO CURIE -> its OBO IRI; a local condition id -> a TrialKG IRI."""
-    return iri.curie_iri(curie_or_id) or iri.entity("condition", curie_or_id)
-
-
-def org_iri(org_id: str) -> URIRef:
-    return iri.entity("org", org_id)
+drug_iri, condition_iri, org_iri = iri.drug, iri.condition, iri.org
 
 
 def _sources(g: Graph, node: URIRef, keys: tuple[str, ...]) -> None:
