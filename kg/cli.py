@@ -64,8 +64,47 @@ def cmd_build(args: argparse.Namespace) -> int:
     store = _store(args)
     report = build(args.paths or None, store, progress=not args.quiet)
     _print_report(report)
-    store.flush() if hasattr(store, "flush") and args.store != ":memory:" else None
+    if not args.no_headline:
+        _print_headline(store)
+    if args.view:
+        _write_view(store, args.view)
+    if args.store != ":memory:":
+        store.flush()
     return 0 if report.documents else 1
+
+
+HEADLINE = "myeloma-drugs-repurposed-for-autoimmunity"
+HEADLINE_KEY = ("identifiers", "drugLabel", "indicationLabel", "status", "document")
+
+
+def _print_headline(store) -> None:
+    """The headline answer, one row per study and drug, approvals and conditions gathered."""
+    import pyoxigraph as ox
+
+    from kg.query import Results, format_results, run_named
+
+    res = run_named(store, HEADLINE)
+    groups: dict[tuple, tuple[set, set]] = {}
+    for row in res.rows:
+        r = dict(zip(res.variables, row))
+        agencies, conditions = groups.setdefault(tuple(r[c].value for c in HEADLINE_KEY), (set(), set()))
+        agencies.add(f"{r['agency'].value} {r['approvalDate'].value if r['approvalDate'] else ''}".strip())
+        conditions.add(r["conditionLabel"].value)
+    rows = tuple(tuple(ox.Literal(v) for v in (*key[:3], "; ".join(sorted(a)), "; ".join(sorted(c)), *key[3:]))
+                 for key, (a, c) in sorted(groups.items()))
+    columns = ("identifiers", "drug", "approved for", "approvals", "studied conditions", "status", "document")
+    print(f"\nWhich trials repurpose myeloma drugs for autoimmunity? (trialkg query {HEADLINE} --explain)")
+    print(format_results(Results(columns, rows), "table"))
+
+
+def _write_view(store, output: str) -> None:
+    try:
+        from kg.viz import write_view
+    except ImportError:
+        print("interactive view: not available in this version", file=sys.stderr)
+        return
+    stats = write_view(store, output)
+    print(f"\ninteractive view: {output} ({stats})")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -160,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
     b = with_store(sub.add_parser("build", help="build the graph (default: the bundled corpus)"))
     b.add_argument("paths", nargs="*", help="documents or folders")
     b.add_argument("--quiet", action="store_true")
+    b.add_argument("--no-headline", action="store_true", help="do not print the headline answer")
+    b.add_argument("--view", metavar="FILE.html", default="trialkg-view.html",
+                   help="write the interactive view of the graph (default: %(default)s; '' for none)")
     b.set_defaults(func=cmd_build)
     e = sub.add_parser("extract", help="print the records read from documents")
     e.add_argument("files", nargs="+")

@@ -78,7 +78,7 @@ def format_results(res: Results, fmt: str = "table") -> str:
     return _table(res)
 
 
-def _table(res: Results, width: int = 60) -> str:
+def _table(res: Results, width: int = 80) -> str:
     cells = [[_plain(t)[:width] for t in row] for row in res.rows]
     widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(res.variables)]
     line = lambda vals: " | ".join(v.ljust(w) for v, w in zip(vals, widths))  # noqa: E731
