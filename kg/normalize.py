@@ -40,6 +40,9 @@ PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
 # Names shorter than this are only matched in free text when written in
 # capitals as abbreviations: avoids "pr", "ra", "dm" inside ordinary words.
 MIN_SCAN_LEN = 4
+# Where a name may be found inside free text: everywhere (criteria too), or
+# only in titles (study and publication titles), or never (whole names only).
+SCAN_TEXT, SCAN_TITLES, SCAN_NEVER = 2, 1, 0
 # An abbreviation as written in capitals, with an optional plural "s" ("AMs", "GCs").
 _ABBREV_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z0-9])s?\b")
 
@@ -76,14 +79,20 @@ class Link:
 
 @dataclass
 class Lexicon:
+    """Names -> entries. ``scannable`` keys may also be found inside free text."""
+
     names: dict[str, set[Entry]] = field(default_factory=dict)
     abbreviations: dict[str, set[Entry]] = field(default_factory=dict)
+    scannable: dict[str, int] = field(default_factory=dict)  # key -> SCAN_TEXT or SCAN_TITLES
+    _phrase_cache: dict[tuple, dict[tuple[str, ...], Entry]] = field(default_factory=dict)
 
-    def add(self, name: str, entry: Entry, abbreviation: bool = False) -> None:
+    def add(self, name: str, entry: Entry, abbreviation: bool = False, scan: int = 2) -> None:
         key = norm(name)
         if key:
             target = self.abbreviations if abbreviation else self.names
             target.setdefault(key, set()).add(entry)
+            if scan and not abbreviation:
+                self.scannable[key] = max(scan, self.scannable.get(key, 0))
 
     def lookup(self, text: str, kinds: frozenset[str]) -> Entry | None:
         """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
@@ -93,17 +102,38 @@ class Lexicon:
             found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
         return next(iter(found)) if len(found) == 1 else None
 
+    def phrases(self, kinds: frozenset[str], level: int = 2) -> dict[tuple[str, ...], Entry]:
+        """Names of these kinds scannable at ``level`` as token tuples (unambiguous ones only), cached."""
+        if (kinds, level) not in self._phrase_cache:
+            out: dict[tuple[str, ...], Entry] = {}
+            for key, key_level in self.scannable.items():
+                allowed = {e for e in self.names[key] if e.kind in kinds}
+                if key_level >= level and len(allowed) == 1 and len(key) >= MIN_SCAN_LEN:
+                    out[tuple(key.split())] = next(iter(allowed))
+            self._phrase_cache[(kinds, level)] = out
+        return self._phrase_cache[(kinds, level)]
+
 
 def build_lexicon(ref: Reference) -> Lexicon:
+    """Every name of every reference entity.
+
+    Curated names (labels, synonyms, brand and French names) and drug labels
+    are found in free text too; MONDO labels only when they have two words or
+    more (one-word labels such as "infection" would flood criteria), and bulk
+    drug synonyms only as whole names.
+    """
     lex = Lexicon()
+    curated = ref.curated_drug_ids
     for d in ref.drugs:
         e = Entry("drug_class" if d.kind == "DRUG_CLASS" else "drug", drug_iri(d.id), d.label)
-        for name in (d.label, d.id, *d.synonyms, *d.brand_names, *d.labels_fr):
-            lex.add(name, e)
+        lex.add(d.label, e)
+        for name in (d.id, *d.synonyms, *d.brand_names, *d.labels_fr):
+            lex.add(name, e, scan=SCAN_TEXT if d.id in curated or name in d.brand_names else SCAN_NEVER)
         for a in d.abbreviations:
             lex.add(a, e, abbreviation=True)
     for m in ref.mondo:
-        lex.add(m.label, Entry("condition", condition_iri(m.id), m.label))
+        lex.add(m.label, Entry("condition", condition_iri(m.id), m.label),
+                scan=SCAN_TEXT if " " in m.label.strip() else SCAN_TITLES)
     for c in ref.conditions:
         e = Entry("condition", condition_iri(c.mondo or c.id), c.label)
         for name in (c.label, *c.synonyms, *c.labels_fr):
@@ -130,21 +160,13 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
     yield " ".join(words), "without-dosage-form"
 
 
-def _phrases(lex: Lexicon, kinds: frozenset[str]) -> dict[tuple[str, ...], Entry]:
-    out: dict[tuple[str, ...], Entry] = {}
-    for key, entries in lex.names.items():
-        allowed = {e for e in entries if e.kind in kinds}
-        if len(allowed) == 1 and len(key) >= MIN_SCAN_LEN:
-            out[tuple(key.split())] = next(iter(allowed))
-    return out
-
-
-def scan(lex: Lexicon, text: str, kinds: frozenset[str]) -> list[tuple[Entry, str]]:
+def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT) -> list[tuple[Entry, str]]:
     """Entries named anywhere in a text: longest phrase first, no overlaps.
 
     Abbreviations count only where the text writes them as capitals ("SLE").
+    ``level`` SCAN_TITLES also admits names safe only in titles.
     """
-    phrases = _phrases(lex, kinds)
+    phrases = lex.phrases(kinds, level)
     longest = max((len(p) for p in phrases), default=0)
     tokens = norm(text).split()
     found: list[tuple[Entry, str]] = []
@@ -222,8 +244,9 @@ def _org_links(lex: Lexicon, role: str, path: str, text: str) -> list[Link]:
     return [Link(role, text, "organization", None, "unlinked", path)]
 
 
-def _scan_links(lex: Lexicon, role: str, path: str, text: str, kinds: frozenset[str]) -> list[Link]:
-    return [Link(role, t, e.kind, e.iri, "scan", path) for e, t in scan(lex, text, kinds)]
+def _scan_links(lex: Lexicon, role: str, path: str, text: str, kinds: frozenset[str],
+                level: int = SCAN_TEXT) -> list[Link]:
+    return [Link(role, t, e.kind, e.iri, "scan", path) for e, t in scan(lex, text, kinds, level)]
 
 
 def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
@@ -262,7 +285,7 @@ def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
         items += [(f"conditions[{i}].subtypes[{j}]", s) for j, s in enumerate(c.subtypes)]
     links = _name_links(lex, "condition", items, CONDITIONS, "condition")
     if not rec.conditions and rec.title:  # pages without a conditions section
-        links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS)
+        links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS, SCAN_TITLES)
     for i, m in enumerate(rec.meddra):
         if m.term:
             entry, method = link_name(lex, m.term, CONDITIONS)
@@ -295,7 +318,7 @@ def _reference_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
     for i, ref in enumerate(rec.references):
         text = ref.title or ref.raw
         out += _scan_links(lex, "reference_drug", f"references[{i}]", text, DRUGS)
-        out += _scan_links(lex, "reference_condition", f"references[{i}]", text, CONDITIONS)
+        out += _scan_links(lex, "reference_condition", f"references[{i}]", text, CONDITIONS, SCAN_TITLES)
     return out
 
 

@@ -10,7 +10,7 @@ builds its lexicon from them.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,8 +131,20 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class Indication:
+    """A labelled indication (DrugCentral, from FDA labels) mapped to MONDO."""
+
+    drug: str
+    indication: str
+    indication_text: str
+    umls: str
+    doid: str
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reference:
-    """All reference tables, loaded once."""
+    """All reference tables, loaded once: curated rows, completed by bulk-derived ones."""
 
     sources: tuple[Source, ...]
     drugs: tuple[Drug, ...]
@@ -143,10 +155,13 @@ class Reference:
     conditions: tuple[Condition, ...]
     mondo: tuple[MondoClass, ...]
     organizations: tuple[Organization, ...]
+    indications: tuple[Indication, ...] = ()
+    curated_drug_ids: frozenset[str] = frozenset()
 
 
 _MULTI = {"synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "source",
           "affected_cells", "parents", "basis_in", "meddra_close", "aliases", "meddra"}
+# "source" of an indication row is multi-valued too (listed above).
 
 
 def _rows(cls: type, path: Path) -> tuple:
@@ -160,9 +175,49 @@ def _rows(cls: type, path: Path) -> tuple:
     return tuple(out)
 
 
-def load_reference(folder: Path | None = None) -> Reference:
-    """Read every reference table of ``folder`` (default: the packaged one)."""
-    d = folder or reference_dir()
+def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    seen, out = set(), []
+    for v in (*a, *b):
+        if v.lower() not in seen:
+            seen.add(v.lower())
+            out.append(v)
+    return tuple(out)
+
+
+def _merge_drugs(curated: tuple[Drug, ...], bulk: tuple[Drug, ...]) -> tuple[Drug, ...]:
+    """Curated rows win (label, kind, class); bulk rows add names, identifiers and sources."""
+    by_id = {d.id: d for d in bulk}
+    merged = []
+    for c in curated:
+        b = by_id.pop(c.id, None)
+        if b is None:
+            merged.append(c)
+            continue
+        merged.append(replace(c, synonyms=_union(c.synonyms, b.synonyms), brand_names=_union(c.brand_names, b.brand_names),
+                              xrefs=_union(c.xrefs, b.xrefs), source=_union(c.source, b.source)))
+    return tuple(merged) + tuple(sorted(by_id.values(), key=lambda d: d.id))
+
+
+def _merge(curated: Reference, bulk: Reference) -> Reference:
+    """Curated facts stay and win where they conflict; bulk data fills what they lack."""
+    mech_drugs = {m.drug for m in curated.mechanisms}
+    approved = {(a.drug, a.agency) for a in curated.approvals}
+    symbols = {t.symbol for t in curated.targets}
+    mondo = {m.id for m in curated.mondo}
+    return replace(
+        curated,
+        sources=curated.sources + tuple(s for s in bulk.sources if s.key not in {c.key for c in curated.sources}),
+        drugs=_merge_drugs(curated.drugs, bulk.drugs),
+        targets=curated.targets + tuple(t for t in bulk.targets if t.symbol not in symbols),
+        mechanisms=curated.mechanisms + tuple(m for m in bulk.mechanisms if m.drug not in mech_drugs),
+        approvals=curated.approvals + tuple(a for a in bulk.approvals if (a.drug, a.agency) not in approved),
+        mondo=curated.mondo + tuple(m for m in bulk.mondo if m.id not in mondo),
+        indications=bulk.indications,
+        curated_drug_ids=frozenset(d.id for d in curated.drugs),
+    )
+
+
+def _load_folder(d: Path) -> Reference:
     return Reference(
         sources=_rows(Source, d / "sources.tsv"),
         drugs=_rows(Drug, d / "drugs.tsv"),
@@ -171,9 +226,19 @@ def load_reference(folder: Path | None = None) -> Reference:
         mechanisms=_rows(Mechanism, d / "mechanisms.tsv"),
         approvals=_rows(Approval, d / "approvals.tsv"),
         conditions=_rows(Condition, d / "conditions.tsv"),
-        mondo=_rows(MondoClass, d / "mondo_slim.tsv"),
+        mondo=_rows(MondoClass, d / "mondo_slim.tsv") + _rows(MondoClass, d / "mondo.tsv"),
         organizations=_rows(Organization, d / "organizations.tsv"),
+        indications=_rows(Indication, d / "indications.tsv"),
     )
+
+
+def load_reference(folder: Path | None = None, bulk: bool = True) -> Reference:
+    """Read the reference tables of ``folder`` (default: the packaged one) and of its ``bulk/``."""
+    d = folder or reference_dir()
+    curated = _load_folder(d)
+    if bulk and (d / "bulk").is_dir():
+        return _merge(curated, _load_folder(d / "bulk"))
+    return replace(curated, curated_drug_ids=frozenset(x.id for x in curated.drugs))
 
 
 @lru_cache(maxsize=1)

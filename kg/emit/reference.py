@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
 from kg import iri
 from kg.namespace import TKG
-from kg.refdata import Approval, Condition, Drug, Mechanism, MondoClass, Reference
+from kg.refdata import Approval, Condition, Drug, Indication, Mechanism, MondoClass, Reference
 
 OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 SCHEMA = Namespace("http://schema.org/")
@@ -95,12 +95,16 @@ def approval_iri(a: Approval) -> URIRef:
 
 
 def _approval(g: Graph, a: Approval) -> None:
-    node, drug, cond = approval_iri(a), drug_iri(a.drug), condition_iri(a.indication)
+    """A regulatory approval; first-approval rows of bulk data name no indication."""
+    node, drug = approval_iri(a), drug_iri(a.drug)
+    what = f"for {a.indication_text or a.indication}" if a.indication else "(first marketing approval)"
     g.add((node, RDF.type, TKG.Approval))
-    g.add((node, RDFS.label, Literal(f"{a.agency} approval of {a.drug} for {a.indication_text or a.indication}", lang="en")))
+    g.add((node, RDFS.label, Literal(f"{a.agency} approval of {a.drug} {what}", lang="en")))
     g.add((drug, TKG.hasApproval, node))
-    g.add((drug, TKG.approvedFor, cond))
-    g.add((node, TKG.approvedIndication, cond))
+    if a.indication:
+        cond = condition_iri(a.indication)
+        g.add((drug, TKG.approvedFor, cond))
+        g.add((node, TKG.approvedIndication, cond))
     g.add((node, TKG.approvingAgency, org_iri(a.agency.lower())))
     if a.date:
         g.add((node, TKG.approvalDate, Literal(a.date)))
@@ -108,6 +112,20 @@ def _approval(g: Graph, a: Approval) -> None:
     if a.indication_text:
         g.add((node, TKG.indicationText, Literal(a.indication_text)))
     _sources(g, node, a.source)
+
+
+def _indication(g: Graph, i: Indication) -> None:
+    """A labelled indication (FDA label, via DrugCentral) as an approval for that indication, without a date."""
+    node, drug, cond = iri.entity("approval", f"{i.drug}-fda-label-{i.indication}"), drug_iri(i.drug), condition_iri(i.indication)
+    g.add((node, RDF.type, TKG.Approval))
+    g.add((node, RDFS.label, Literal(f"FDA-labelled indication of {i.drug}: {i.indication_text or i.indication}", lang="en")))
+    g.add((drug, TKG.hasApproval, node))
+    g.add((drug, TKG.approvedFor, cond))
+    g.add((node, TKG.approvedIndication, cond))
+    g.add((node, TKG.approvingAgency, org_iri("fda")))
+    if i.indication_text:
+        g.add((node, TKG.indicationText, Literal(i.indication_text)))
+    _sources(g, node, i.source)
 
 
 def _meddra(g: Graph, cond: URIRef, code: str, level: str, source: tuple[str, ...]) -> None:
@@ -200,6 +218,8 @@ def reference_graph(ref: Reference) -> Graph:
         _mechanism(g, m)
     for a in ref.approvals:
         _approval(g, a)
+    for ind in ref.indications:
+        _indication(g, ind)
     for mc in ref.mondo:
         _mondo(g, mc, known)
     for c in ref.conditions:
