@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import URIRef
+from rdflib.namespace import DCTERMS
 
-from kg import iri
+from kg import iri, reference_compile
 from kg.emit import Document, emit_record, record_key, study_key
 from kg.emit.metadata import dataset_description
 from kg.emit.reference import reference_graph
@@ -98,11 +99,30 @@ def _study_groups(paths: list[Path]) -> _UnionFind:
     return uf
 
 
+def _stored_digest(store: ox.Store) -> str | None:
+    quads = list(store.quads_for_pattern(ox.NamedNode(str(iri.REFERENCE_GRAPH)), ox.NamedNode(str(DCTERMS.identifier)),
+                                         None, ox.NamedNode(str(iri.REFERENCE_GRAPH))))
+    return quads[0].object.value if quads else None
+
+
 def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -> None:
-    """(Re)load the ontology and reference graphs."""
+    """(Re)load the ontology, and the reference graph unless the store has it already.
+
+    The reference graph comes from the compiled artifact when it matches the
+    tables (fast), else it is rebuilt from the tables.
+    """
     tbox = load_tbox(ontology_dir() / "trialkg.ttl")
     replace_graph_bulk(store, iri.ONTOLOGY_GRAPH, graph_triples(tbox))
-    replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(ref or default_reference())))
+    digest = "sha256:" + reference_compile.tables_digest()
+    if ref is None and _stored_digest(store) == digest:
+        return
+    graph = ox.NamedNode(str(iri.REFERENCE_GRAPH))
+    if ref is None and reference_compile.artifact_is_current():
+        reference_compile.load_artifact(store, graph)
+    else:
+        replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(ref or default_reference())))
+    if ref is None:
+        store.add(ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest), graph))
 
 
 def _previous_graphs(store: ox.Store, file_name: str) -> dict[URIRef, str]:
