@@ -178,6 +178,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kg.serve import make_server
+
+    server = make_server(_store(args), args.host, args.port)
+    print(f"SPARQL endpoint: http://{args.host}:{server.server_address[1]}/sparql (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _ontology_graph():
     import pyoxigraph as ox
 
@@ -227,6 +239,10 @@ def parser() -> argparse.ArgumentParser:
     v = with_store(sub.add_parser("validate", help="check ontology, reference data, shapes and the built graph"))
     v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
     v.set_defaults(func=cmd_validate)
+    sv = with_store(sub.add_parser("serve", help="a read-only SPARQL endpoint on this machine"))
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=7878)
+    sv.set_defaults(func=cmd_serve)
     return p
 
 

@@ -26,8 +26,8 @@ def run_sparql(store: ox.Store, text: str, bindings: dict[str, object] | None = 
     """Run a SELECT or ASK query; ``bindings`` maps variable names to pyoxigraph terms."""
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     result = store.query(text, substitutions=subs, use_default_graph_as_union=True)
-    if isinstance(result, bool):
-        return Results((), (), result)
+    if isinstance(result, (bool, ox.QueryBoolean)):
+        return Results((), (), bool(result))
     if isinstance(result, ox.QueryTriples):
         triples = list(result)
         return Results(("subject", "predicate", "object"),
