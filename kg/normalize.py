@@ -84,6 +84,7 @@ class Lexicon:
     names: dict[str, set[Entry]] = field(default_factory=dict)
     abbreviations: dict[str, set[Entry]] = field(default_factory=dict)
     scannable: dict[str, int] = field(default_factory=dict)  # key -> SCAN_TEXT or SCAN_TITLES
+    codes: dict[str, set[Entry]] = field(default_factory=dict)  # "MESH:D008180" -> entries
     _phrase_cache: dict[tuple, dict[tuple[str, ...], Entry]] = field(default_factory=dict)
 
     def add(self, name: str, entry: Entry, abbreviation: bool = False, scan: int = 2) -> None:
@@ -93,6 +94,14 @@ class Lexicon:
             target.setdefault(key, set()).add(entry)
             if scan and not abbreviation:
                 self.scannable[key] = max(scan, self.scannable.get(key, 0))
+
+    def add_code(self, curie: str, entry: Entry) -> None:
+        self.codes.setdefault(curie.upper(), set()).add(entry)
+
+    def lookup_code(self, curies: Iterable[str], kinds: frozenset[str]) -> Entry | None:
+        """The one entry of an allowed kind that the given identifiers point to."""
+        found = {e for c in curies for e in self.codes.get(c.upper(), ()) if e.kind in kinds}
+        return next(iter(found)) if len(found) == 1 else None
 
     def lookup(self, text: str, kinds: frozenset[str]) -> Entry | None:
         """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
@@ -131,9 +140,13 @@ def build_lexicon(ref: Reference) -> Lexicon:
             lex.add(name, e, scan=SCAN_TEXT if d.id in curated or name in d.brand_names else SCAN_NEVER)
         for a in d.abbreviations:
             lex.add(a, e, abbreviation=True)
+        for x in d.xrefs:
+            lex.add_code(x, e)
     for m in ref.mondo:
-        lex.add(m.label, Entry("condition", condition_iri(m.id), m.label),
-                scan=SCAN_TEXT if " " in m.label.strip() else SCAN_TITLES)
+        e = Entry("condition", condition_iri(m.id), m.label)
+        lex.add(m.label, e, scan=SCAN_TEXT if " " in m.label.strip() else SCAN_TITLES)
+        for x in m.xrefs:
+            lex.add_code(x, e)
     for c in ref.conditions:
         e = Entry("condition", condition_iri(c.mondo or c.id), c.label)
         for name in (c.label, *c.synonyms, *c.labels_fr):
@@ -259,6 +272,9 @@ def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
         names = (iv.name, *iv.other_names)
         link = next((lk for lk in _name_links(lex, "intervention", [(path, n) for n in names], DRUGS, "drug")
                      if lk.entity), None)
+        by_code = lex.lookup_code([f"MESH:{m}" for m in iv.mesh_ids] + list(iv.codes), DRUGS) if not link else None
+        if by_code:
+            link = Link("intervention", iv.name, by_code.kind, by_code.iri, "identifier", path)
         out.append(link or Link("intervention", iv.name, "drug", None, "unlinked", path))
     return out
 
@@ -284,6 +300,11 @@ def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
         items.append((f"conditions[{i}].name", c.name))
         items += [(f"conditions[{i}].subtypes[{j}]", s) for j, s in enumerate(c.subtypes)]
     links = _name_links(lex, "condition", items, CONDITIONS, "condition")
+    for i, c in enumerate(rec.conditions):  # MeSH ids a registry derived for this very condition
+        link = links[[lk.path for lk in links].index(f"conditions[{i}].name")]
+        entry = lex.lookup_code([f"MESH:{m}" for m in c.mesh_ids], CONDITIONS) if link.entity is None else None
+        if entry:
+            links[links.index(link)] = Link("condition", c.name, "condition", entry.iri, "identifier", link.path)
     if not rec.conditions and rec.title:  # pages without a conditions section
         links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS, SCAN_TITLES)
     for i, m in enumerate(rec.meddra):

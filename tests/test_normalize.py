@@ -1,0 +1,125 @@
+"""Linking mentions to reference entities: names as documents write them, and what must stay unlinked."""
+
+import pytest
+
+from kg.model import Condition, Eligibility, Intervention, StudyRecord
+from kg.normalize import CONDITIONS, DRUGS, ORGS, build_lexicon, is_placebo, link_name, link_record, norm, scan
+from kg.refdata import default_reference
+
+ID = "https://w3id.org/trialkg/id/"
+MONDO = "http://purl.obolibrary.org/obo/MONDO_"
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return build_lexicon(default_reference())
+
+
+@pytest.mark.parametrize("mention,drug", [
+    ("DARATUMUMAB (DARZALEX®)", "daratumumab"),
+    ("Dupilumab Prefilled Syringe", "dupilumab"),
+    ("ALLOGENEIC MESENCHYMAL STROMAL CELLS DERIVED FROM THE UMBILICAL CORD", "umbilical-cord-msc"),
+    ("CSM allogéniques issues de cordons ombilicaux ( MTI-PP)", "umbilical-cord-msc"),
+    ("Revlimid", "lenalidomide"),
+    ("méthotrexate", "methotrexate"),
+    ("MMF", "mycophenolate-mofetil"),
+])
+def test_drug_names_as_documents_write_them(lex, mention, drug):
+    entry, _ = link_name(lex, mention, DRUGS)
+    assert entry is not None and str(entry.iri) == f"{ID}drug/{drug}"
+
+
+@pytest.mark.parametrize("mention,mondo", [
+    ("Lupus érythémateux systémique", "0007915"),
+    ("Purpura thrombopénique immunologique", "0008558"),
+    ("SLE", "0007915"),
+    ("CLE", "0005282"),
+    ("TEN", "0019810"),
+    ("NET", "0019810"),
+    ("SJS", "0018229"),
+    ("Toxic Epidermal Necrolysis", "0019810"),
+    ("Treatment of Systemic Lupus Erythematosus refractory to standard treatments.", "0007915"),
+])
+def test_condition_names_and_abbreviations(lex, mention, mondo):
+    entry, _ = link_name(lex, mention, CONDITIONS)
+    assert entry is not None and str(entry.iri) == MONDO + mondo
+
+
+@pytest.mark.parametrize("mention", [
+    "Civil Hospices of Lyon",
+    "Hospices Civils de Lyon",
+])
+def test_hospices_civils_de_lyon(lex, mention):
+    entry, _ = link_name(lex, mention, ORGS)
+    assert entry is not None and str(entry.iri).endswith("/org/hospices-civils-de-lyon")
+
+
+@pytest.mark.parametrize("mention", [
+    "ASSISTANCE PUBLIQUE - HOPITAUX DE PARIS (AP-HP)",
+    "ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS",
+    "Assistance Publique Hôpitaux De Paris",
+])
+def test_the_three_spellings_of_ap_hp_are_one_organisation(lex, mention):
+    entry, _ = link_name(lex, mention, ORGS)
+    assert entry is not None and str(entry.iri).endswith("/org/assistance-publique-hopitaux-de-paris")
+
+
+@pytest.mark.parametrize("mention", ["SK3530", "TPN171H", "Immunotherapy", "Questionnaire", "Standard of care"])
+def test_unknown_mentions_stay_unlinked(lex, mention):
+    assert link_name(lex, mention, DRUGS)[0] is None
+    assert link_name(lex, mention, CONDITIONS)[0] is None
+
+
+def test_placebo_is_recognised_not_linked_to_a_drug(lex):
+    rec = StudyRecord(format="ctgov_v2", interventions=(Intervention("Other", "Placebo Prefilled Syringe"),))
+    [link] = link_record(lex, rec)
+    assert link.kind == "placebo" and link.entity is None
+    assert is_placebo("matching placebo tablets") and not is_placebo("placebonol")
+
+
+def test_an_unlinked_intervention_is_kept_labelled_as_written(lex):
+    rec = StudyRecord(format="ctgov_v2", interventions=(Intervention("Drug", "SK3530 50 mg"),))
+    [link] = link_record(lex, rec)
+    assert link.entity is None and link.text == "SK3530 50 mg" and link.kind == "drug"
+
+
+def test_drugs_named_in_exclusion_criteria_are_prohibited_prior_treatments(lex):
+    rec = StudyRecord(format="veeva", eligibility=Eligibility(exclusion=(
+        "Patient having received rituximab within 6 months of Baseline",
+        "Known hypersensitivity to methotrexate",
+    )))
+    links = link_record(lex, rec)
+    roles = {(lk.text, lk.role) for lk in links if lk.kind == "drug"}
+    assert ("rituximab", "prior_treatment_excluded") in roles
+    assert ("methotrexate", "criterion_drug") in roles
+
+
+def test_title_names_tested_drug_and_comparator_when_no_interventions_are_listed(lex):
+    rec = StudyRecord(format="clinconnect", title="Lenalidomide vs Methotrexate in Difficult-to-treat Cutaneous Lupus Erythematosus")
+    links = link_record(lex, rec)
+    roles = {(lk.role, str(lk.entity).rsplit("/", 1)[-1]) for lk in links}
+    assert ("title_drug", "lenalidomide") in roles
+    assert ("title_comparator", "methotrexate") in roles
+    assert ("title_condition", "MONDO_0005282") in roles
+
+
+def test_one_funding_line_naming_several_organisations_links_each(lex):
+    rec = StudyRecord(format="ictrp", funders=("Fondation du Rein (FdR) sous égide de la FRM, en partenariat avec l’AFM Téléthon et l’AIRG",))
+    linked = {str(lk.entity).rsplit("/", 1)[-1] for lk in link_record(lex, rec)}
+    assert {"fondation-du-rein", "fondation-pour-la-recherche-medicale", "afm-telethon", "airg"} <= linked
+
+
+def test_condition_linked_by_the_mesh_id_a_registry_derived(lex):
+    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Lupus (disseminated form)", mesh_ids=("D008180",)),))
+    [link] = link_record(lex, rec)
+    assert str(link.entity) == MONDO + "0007915" and link.method == "identifier"
+
+
+def test_abbreviations_in_free_text_count_only_in_capitals(lex):
+    assert any(str(e.iri) == MONDO + "0007915" for e, _ in scan(lex, "SLE flares", CONDITIONS))
+    assert not any(str(e.iri) == MONDO + "0007915" for e, _ in scan(lex, "we sle pt", CONDITIONS))
+
+
+def test_norm_folds_case_accents_marks_and_punctuation():
+    assert norm("DARATUMUMAB (DARZALEX®)") == "daratumumab darzalex"
+    assert norm("Lupus érythémateux  systémique") == "lupus erythemateux systemique"
