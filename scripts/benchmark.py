@@ -1,0 +1,83 @@
+"""Measure build and query speed and memory on real ClinicalTrials.gov records.
+
+Usage:
+    python scripts/benchmark.py [--zip PATH] [--out benchmarks/build.json] [--runs 3]
+
+Extracts the records of the zip (default: ../shared/samples/ctgov-v2-bulk/ctg-studies-635.zip) into a
+temporary folder, then for each run builds them into a fresh on-disk store in a child process and
+records wall time, CPU time and peak resident memory (``resource.getrusage`` of the child), triples,
+and the time of the headline query and of an N-Quads export. Medians are written to the output file.
+Never run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ZIP = ROOT.parent / "shared" / "samples" / "ctgov-v2-bulk" / "ctg-studies-635.zip"
+
+CHILD = """
+import json, sys, time
+from kg.build import build
+from kg.export import export_bytes
+from kg.query import run_named
+from kg.store import open_store
+store = open_store(sys.argv[2])
+t0 = time.perf_counter(); report = build([sys.argv[1]], store, progress=False); t1 = time.perf_counter()
+rows = run_named(store, "myeloma-drugs-repurposed-for-autoimmunity").rows; t2 = time.perf_counter()
+dump = export_bytes(store, "nq"); t3 = time.perf_counter()
+print(json.dumps({"build_s": t1 - t0, "headline_query_s": t2 - t1, "export_nq_s": t3 - t2,
+                  "documents": report.documents, "errors": len(report.errors), "triples": report.triples,
+                  "headline_rows": len(rows), "links": report.links, "nq_bytes": len(dump)}))
+"""
+
+
+def one_run(docs: Path) -> dict:
+    with tempfile.TemporaryDirectory() as store:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", CHILD, str(docs), store], capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.stdout.splitlines()[-1])
+    result.update(process_wall_s=wall, cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+                  peak_rss_mib=after.ru_maxrss / 1024)
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--zip", type=Path, default=DEFAULT_ZIP)
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "build.json")
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(args.zip) as z:
+            z.extractall(tmp)
+        runs = [one_run(Path(tmp)) for _ in range(args.runs)]
+    numeric = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
+    summary = {
+        "input": args.zip.name, "runs": args.runs, "python": platform.python_version(), "machine": platform.machine(),
+        "median": {k: round(statistics.median(r[k] for r in runs), 3) for k in numeric},
+        "min": {k: round(min(r[k] for r in runs), 3) for k in numeric},
+        "max": {k: round(max(r[k] for r in runs), 3) for k in numeric},
+        "links": runs[-1]["links"],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(summary["median"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
