@@ -29,7 +29,7 @@ from kg.ontology_build import load_tbox
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_files, ontology_dir
 from kg.sources import read_document
-from kg.store import graph_triples, replace_graph_bulk, replace_graphs
+from kg.store import graph_triples, replace_graph_bulk, replace_graphs, select, value
 
 # Schemes that identify one study across registries; sponsor codes may collide between sponsors.
 LINKING_SCHEMES = ("NCT", "EU_CT", "EUDRACT", "WHO_ICTRP")
@@ -102,7 +102,7 @@ def _study_groups(paths: list[Path]) -> _UnionFind:
 def _stored_digest(store: ox.Store) -> str | None:
     quads = list(store.quads_for_pattern(ox.NamedNode(str(iri.REFERENCE_GRAPH)), ox.NamedNode(str(DCTERMS.identifier)),
                                          None, ox.NamedNode(str(iri.REFERENCE_GRAPH))))
-    return quads[0].object.value if quads else None
+    return value(quads[0].object) if quads else None
 
 
 def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -> None:
@@ -129,8 +129,8 @@ def _previous_graphs(store: ox.Store, file_name: str) -> dict[URIRef, str]:
     """Graphs built earlier from a file of this name, with the digest they were built from."""
     q = (f"SELECT ?g ?sha ?v ?name WHERE {{ GRAPH ?g {{ ?r <{TKG.fileName}> ?name ; "
          f"<{TKG.sha256}> ?sha ; <{TKG.readerVersion}> ?v }} }}")
-    rows = store.query(q, substitutions={ox.Variable("name"): ox.Literal(file_name)})
-    return {URIRef(r["g"].value): f"{r['sha'].value}/{r['v'].value}" for r in rows}
+    rows = select(store, q, {ox.Variable("name"): ox.Literal(file_name)})
+    return {URIRef(value(r["g"])): f"{value(r['sha'])}/{value(r['v'])}" for r in rows}
 
 
 def _study_iri(rec: StudyRecord, uf: _UnionFind, sha: str) -> URIRef:
@@ -155,7 +155,7 @@ def build_document(store: ox.Store, path: Path, lex: Lexicon, uf: _UnionFind, re
         report.skipped_unchanged += 1
         report.studies.update(str(_study_iri(r, uf, sha)) for r in records)
         return
-    graphs = {}
+    graphs: dict[URIRef, list] = {}
     for index, rec in enumerate(records):
         doc = Document(path.name, sha, _format_of(rec), index if len(records) > 1 else 0)
         links = link_record(lex, rec)

@@ -82,14 +82,15 @@ def _print_headline(store) -> None:
     import pyoxigraph as ox
 
     from kg.query import Results, format_results, run_named
+    from kg.store import value
 
     res = run_named(store, HEADLINE)
     groups: dict[tuple, tuple[set, set]] = {}
     for row in res.rows:
         r = dict(zip(res.variables, row))
-        agencies, conditions = groups.setdefault(tuple(r[c].value for c in HEADLINE_KEY), (set(), set()))
-        agencies.add(f"{r['agency'].value} {r['approvalDate'].value if r['approvalDate'] else ''}".strip())
-        conditions.add(r["conditionLabel"].value)
+        agencies, conditions = groups.setdefault(tuple(value(r[c]) for c in HEADLINE_KEY), (set(), set()))
+        agencies.add(f"{value(r['agency'])} {value(r['approvalDate'])}".strip())
+        conditions.add(value(r["conditionLabel"]))
     rows = tuple(tuple(ox.Literal(v) for v in (*key[:3], "; ".join(sorted(a)), "; ".join(sorted(c)), *key[3:]))
                  for key, (a, c) in sorted(groups.items()))
     columns = ("identifiers", "drug", "approved for", "approvals", "studied conditions", "status", "document")

@@ -11,6 +11,7 @@ from collections import deque
 import pyoxigraph as ox
 
 from kg.query import Results
+from kg.store import value
 
 SUBCLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 BASIS = ox.NamedNode("https://w3id.org/trialkg/ontology/hasBasisIn")
@@ -20,9 +21,12 @@ MYELOMA = ox.NamedNode("http://purl.obolibrary.org/obo/MONDO_0009693")
 AUTOIMMUNE = ox.NamedNode("http://purl.obolibrary.org/obo/MONDO_0007179")
 
 
-def label(store: ox.Store, node: ox.NamedNode) -> str:
-    labels = [q.object for q in store.quads_for_pattern(node, LABEL, None)]
-    english = [lab.value for lab in labels if getattr(lab, "language", None) in ("en", None)]
+def label(store: ox.Store, node: object) -> str:
+    """The English (or any) label of a node, else its IRI."""
+    if not isinstance(node, ox.NamedNode):
+        return value(node)
+    labels = [q.object for q in store.quads_for_pattern(node, LABEL, None) if isinstance(q.object, ox.Literal)]
+    english = [lab.value for lab in labels if lab.language in ("en", None)]
     return sorted(english or [lab.value for lab in labels] or [node.value])[0]
 
 
@@ -36,7 +40,8 @@ def _edges(store: ox.Store, node: ox.NamedNode, follow_basis: bool) -> list[tupl
 def hierarchy_path(store: ox.Store, start: ox.NamedNode, goal: ox.NamedNode,
                    follow_basis: bool = True) -> list[tuple[str, ox.NamedNode]] | None:
     """Shortest path of (edge, node) steps from ``start`` to ``goal``; [] when they are equal."""
-    seen, queue = {start}, deque([(start, [])])
+    seen = {start}
+    queue: deque[tuple[ox.NamedNode, list[tuple[str, ox.NamedNode]]]] = deque([(start, [])])
     while queue:
         node, path = queue.popleft()
         if node == goal:
@@ -57,8 +62,13 @@ def format_path(store: ox.Store, start: ox.NamedNode, path: list[tuple[str, ox.N
     return text
 
 
-def _col(row: dict, name: str):
-    return row.get(name)
+def _node(row: dict, name: str, default: ox.NamedNode | None = None) -> ox.NamedNode:
+    term = row.get(name)
+    if isinstance(term, ox.NamedNode):
+        return term
+    if default is None:
+        raise ValueError(f"the row has no IRI in ?{name}")
+    return default
 
 
 def explain_rows(store: ox.Store, results: Results) -> str:
@@ -66,23 +76,17 @@ def explain_rows(store: ox.Store, results: Results) -> str:
     lines, seen = ["", "Why each row is there:"], set()
     for values in results.rows:
         row = dict(zip(results.variables, values))
-        key = tuple(str(_col(row, k)) for k in ("study", "drug", "approval", "condition"))
-        if key in seen or _col(row, "approval") is None:
+        key = tuple(value(row.get(k)) for k in ("study", "drug", "approval", "condition"))
+        if key in seen or row.get("approval") is None:
             continue
         seen.add(key)
-        approved_goal = _col(row, "approvedClass") or MYELOMA
-        studied_goal = _col(row, "studiedClass") or AUTOIMMUNE
-        lines.append(f"- {row['study'].value}: {label(store, row['drug'])}")
-        lines.append(f"    approval: {label(store, row['approval'])} ({_value(row, 'approvalDate')}); "
-                     f"source: {_value(row, 'approvalSource')}")
-        lines.append("    indication: " + format_path(store, row["indication"],
-                                                       hierarchy_path(store, row["indication"], approved_goal, False)))
-        lines.append("    condition:  " + format_path(store, row["condition"],
-                                                       hierarchy_path(store, row["condition"], studied_goal)))
-        lines.append(f"    document:   {_value(row, 'document')}")
+        indication, condition = _node(row, "indication"), _node(row, "condition")
+        approved_goal = _node(row, "approvedClass", MYELOMA)
+        studied_goal = _node(row, "studiedClass", AUTOIMMUNE)
+        lines.append(f"- {value(row.get('study'))}: {label(store, row.get('drug'))}")
+        lines.append(f"    approval: {label(store, row.get('approval'))} ({value(row.get('approvalDate')) or '-'}); "
+                     f"source: {value(row.get('approvalSource')) or '-'}")
+        lines.append("    indication: " + format_path(store, indication, hierarchy_path(store, indication, approved_goal, False)))
+        lines.append("    condition:  " + format_path(store, condition, hierarchy_path(store, condition, studied_goal)))
+        lines.append(f"    document:   {value(row.get('document')) or '-'}")
     return "\n".join(lines)
-
-
-def _value(row: dict, name: str) -> str:
-    term = row.get(name)
-    return term.value if term is not None else "-"

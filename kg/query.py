@@ -22,9 +22,11 @@ class Results:
     boolean: bool | None = None
 
 
-def run_sparql(store: ox.Store, text: str, bindings: dict[str, object] | None = None) -> Results:
+def run_sparql(store: ox.Store, text: str,
+               bindings: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None) -> Results:
     """Run a SELECT or ASK query; ``bindings`` maps variable names to pyoxigraph terms."""
-    subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(k): v for k, v in (bindings or {}).items()}
     result = store.query(text, substitutions=subs, use_default_graph_as_union=True)
     if isinstance(result, (bool, ox.QueryBoolean)):
         return Results((), (), bool(result))
@@ -96,6 +98,7 @@ import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from kg.resources import queries_dir  # noqa: E402
+from kg.store import select  # noqa: E402
 
 _PARAM_RE = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)\s*(.*)$")
 # Prefixes a CURIE parameter may use.
@@ -159,9 +162,9 @@ def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
       ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|
          <https://w3id.org/trialkg/ontology/abbreviation>|<https://w3id.org/trialkg/ontology/geneSymbol> ?l .
       FILTER(LCASE(STR(?l)) = LCASE(STR(?wanted))) } ORDER BY ?x"""
-    rows = list(store.query(q, substitutions={ox.Variable("wanted"): ox.Literal(value)},
-                            use_default_graph_as_union=True))
-    return rows[0]["x"] if rows else ox.Literal(value)
+    rows = select(store, q, {ox.Variable("wanted"): ox.Literal(value)}, union=True)
+    found = rows[0]["x"] if rows else None
+    return found if isinstance(found, ox.NamedNode) else ox.Literal(value)
 
 
 def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:

@@ -10,7 +10,7 @@ builds its lexicon from them.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -167,7 +167,7 @@ _MULTI = {"synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "sou
 def _rows(cls: type, path: Path) -> tuple:
     if not path.exists():
         return ()
-    names = [f for f in cls.__dataclass_fields__]
+    names = [f.name for f in fields(cls)]
     out = []
     for row in read_table(path):
         values = {n: _split(row.get(n)) if n in _MULTI else row.get(n, "") for n in names}

@@ -23,6 +23,23 @@ DEFAULT_STORE = Path("trialkg-store")
 _CHUNK = 5000
 
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def select(store: ox.Store, query: str, substitutions: dict[ox.Variable, Term] | None = None,
+           union: bool = False) -> list[ox.QuerySolution]:
+    """Solutions of a SELECT query (a TypeError for ASK or CONSTRUCT)."""
+    result = store.query(query, substitutions=substitutions, use_default_graph_as_union=union)  # type: ignore[arg-type]
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("not a SELECT query")
+    return list(result)
+
+
+def value(term: object) -> str:
+    """The lexical value of a term, '' for None."""
+    return "" if term is None else str(getattr(term, "value", term))
+
+
 def open_store(path: str | Path | None = DEFAULT_STORE) -> ox.Store:
     """An on-disk store at ``path`` (created if missing), or in memory for None."""
     if path is None:
@@ -31,7 +48,7 @@ def open_store(path: str | Path | None = DEFAULT_STORE) -> ox.Store:
     return ox.Store(str(path))
 
 
-def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def to_ox(term: Node) -> Term:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -69,7 +86,7 @@ def replace_graph_bulk(store: ox.Store, graph: URIRef, triples: Iterable[tuple[N
     """
     g = ox.NamedNode(str(graph))
     store.remove_graph(g) if store.contains_named_graph(g) else None
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples)
+    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples)  # type: ignore[arg-type]
 
 
 def graph_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
@@ -91,7 +108,7 @@ def graph_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
         head = label(s) if isinstance(s, BNode) else (s.n3() if s is not None else "")
         return BNode("b" + hashlib.sha256(f"{head} {p} {content(b)}".encode()).hexdigest()[:32])
 
-    relabel = {b: label(b) for b in {*graph.subjects(), *graph.objects()} if isinstance(b, BNode)}
+    relabel: dict[Node, Node] = {b: label(b) for b in {*graph.subjects(), *graph.objects()} if isinstance(b, BNode)}
     return [(relabel.get(s, s), p, relabel.get(o, o)) for s, p, o in graph]
 
 
@@ -105,5 +122,5 @@ def sorted_nquads(store: ox.Store) -> bytes:
 
 def graph_value(store: ox.Store, graph: URIRef, predicate: URIRef) -> list[str]:
     """Values of one predicate in one named graph (used to find a file's earlier graphs)."""
-    return [str(q.object.value) for q in store.quads_for_pattern(
+    return [value(q.object) for q in store.quads_for_pattern(
         None, ox.NamedNode(str(predicate)), None, ox.NamedNode(str(graph)))]

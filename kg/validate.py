@@ -25,6 +25,7 @@ from kg.iri import ONTOLOGY_GRAPH, REFERENCE_GRAPH
 from kg.ontology_build import load_tbox
 from kg.refdata import Reference, default_reference
 from kg.resources import ontology_dir
+from kg.store import select, value
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ def violation_queries() -> list[Path]:
 def check_violations(store: ox.Store) -> list[Check]:
     out = []
     for path in violation_queries():
-        rows = list(store.query(path.read_text(encoding="utf-8")))
-        detail = "; ".join(" ".join(str(t.value) for t in row if t is not None) for row in rows[:5])
+        rows = select(store, path.read_text(encoding="utf-8"))
+        detail = "; ".join(" ".join(value(t) for t in row) for row in rows[:5])
         out.append(Check(f"{path.name} returns zero rows", "fail" if rows else "ok",
                          f"{len(rows)} rows: {detail}" if rows else ""))
     return out

@@ -11,6 +11,7 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
 from kg import __version__, iri
+from kg.store import select, value
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 # Licences of what the dataset holds: TrialKG's own output, and the reference
@@ -21,8 +22,8 @@ LICENCES = (
 
 
 def _graph_counts(store: ox.Store) -> dict[str, int]:
-    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {r["g"].value: int(r["n"].value) for r in rows if r["g"].value != str(iri.METADATA_GRAPH)}
+    rows = select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {value(r["g"]): int(value(r["n"])) for r in rows if value(r["g"]) != str(iri.METADATA_GRAPH)}
 
 
 def dataset_description(store: ox.Store) -> list[tuple]:
@@ -50,10 +51,10 @@ def _sources(store: ox.Store, ds: URIRef) -> list[tuple]:
     q = """PREFIX tkg: <https://w3id.org/trialkg/ontology/>
     SELECT DISTINCT ?g ?name ?sha WHERE { GRAPH ?g { ?r tkg:fileName ?name ; tkg:sha256 ?sha } }"""
     out = []
-    for r in store.query(q):
-        dist = iri.entity("source-file", r["sha"].value[:16])
+    for r in select(store, q):
+        dist = iri.entity("source-file", value(r["sha"])[:16])
         out += [(ds, DCTERMS.source, dist), (dist, RDF.type, DCAT.Distribution),
-                (dist, DCTERMS.title, Literal(r["name"].value)),
-                (dist, URIRef("http://spdx.org/rdf/terms#checksumValue"), Literal(r["sha"].value)),
-                (URIRef(r["g"].value), DCTERMS.source, dist)]
+                (dist, DCTERMS.title, Literal(value(r["name"]))),
+                (dist, URIRef("http://spdx.org/rdf/terms#checksumValue"), Literal(value(r["sha"]))),
+                (URIRef(value(r["g"])), DCTERMS.source, dist)]
     return out

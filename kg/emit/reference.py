@@ -185,8 +185,9 @@ def _other_entities(g: Graph, ref: Reference) -> None:
         node = iri.entity("cell", c.id)
         g.add((node, RDF.type, TKG.CellType))
         g.add((node, RDFS.label, Literal(c.label, lang="en")))
-        if c.cl and iri.curie_iri(c.cl):
-            g.add((node, SKOS.exactMatch, iri.curie_iri(c.cl)))
+        cl = iri.curie_iri(c.cl) if c.cl else None
+        if cl is not None:
+            g.add((node, SKOS.exactMatch, cl))
         _sources(g, node, c.source)
     for o in ref.organizations:
         node = org_iri(o.id)
