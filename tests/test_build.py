@@ -160,3 +160,19 @@ def test_french_letter_literals_carry_the_french_language_tag(corpus_store):
 def test_unlinked_mentions_are_kept_typed_by_role_and_flagged(corpus_store):
     found = rows(corpus_store, """SELECT ?text WHERE { ?m a tkg:UnlinkedMention, tkg:Condition ; tkg:mentionText ?text }""")
     assert ("Immunotherapy",) in found
+
+
+def test_records_sharing_any_registry_identifier_are_one_study(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    veeva = next(p for p in corpus_files() if "NCT07110662" in p.read_text(encoding="utf-8"))
+    shutil.copy(veeva, docs / "veeva-page.txt")
+    # a registry export naming only the EU CT number that the Veeva page also lists
+    (docs / "ctgov.json").write_text(
+        '{"protocolSection": {"identificationModule": {"nctId": "NCT99999999", "briefTitle": "Same trial elsewhere",'
+        ' "secondaryIdInfos": [{"id": "2024-512164-63-00", "type": "CTIS"}]}}}', encoding="utf-8")
+    store = open_store(None)
+    report = build([docs], store, progress=False)
+    assert report.records == 2 and len(report.studies) == 1
+    found = rows(store, "SELECT DISTINCT ?r ?s WHERE { ?r tkg:describesStudy ?s }")
+    assert len(found) == 2 and len({s for _, s in found}) == 1
