@@ -24,7 +24,7 @@ from kg.emit.metadata import dataset_description
 from kg.emit.reference import reference_graph
 from kg.model import SourceError, StudyRecord
 from kg.namespace import TKG
-from kg.normalize import Lexicon, build_lexicon, link_counts, link_record
+from kg.normalize import Lexicon, build_lexicon, default_lexicon, link_counts, link_record
 from kg.ontology_build import load_tbox
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_files, ontology_dir
@@ -177,9 +177,9 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
     """Build the graph of these documents (default: the bundled corpus) into ``store``."""
     files = sorted({Path(p) for p in paths} if paths else set(corpus_files()), key=lambda p: (p.name, str(p)))
     files = [f for p in files for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
-    ref = ref or default_reference()
     load_ontology_and_reference(store, ref)
-    lex, uf, report = build_lexicon(ref), _study_groups(files), BuildReport()
+    lex = default_lexicon() if ref is None else build_lexicon(ref)
+    uf, report = _study_groups(files), BuildReport()
     for i, path in enumerate(files, start=1):
         build_document(store, path, lex, uf, report)
         if progress and len(files) > 5:

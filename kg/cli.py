@@ -244,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=7878)
     sv.set_defaults(func=cmd_serve)
+    from kg.viz_cli import register
+
+    register(sub, with_store)
     return p
 
 

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -26,7 +27,7 @@ from kg.iri import condition as condition_iri
 from kg.iri import drug as drug_iri
 from kg.iri import org as org_iri
 from kg.model import StudyRecord
-from kg.refdata import Reference
+from kg.refdata import Reference, default_reference
 
 # Words of dosage forms and routes that trial registries append to product
 # names (ClinicalTrials.gov intervention names, EUCTR "Pharmaceutical Form").
@@ -35,6 +36,17 @@ DOSAGE_WORDS = frozenset(
     "capsule capsules oral solution suspension concentrate powder for iv sc intravenous "
     "subcutaneous topical cream ointment gel mg kg ml dose doses low high vial pen "
     "autoinjector film coated extended release hydrochloride sodium".split())
+# Words that may surround a name without changing what it denotes: function
+# words and the clinical qualifiers registries add to condition and product
+# names ("Treatment of severe refractory X", "allogeneic X cells"). A name
+# found inside a longer mention links only if everything else is such words.
+CONTEXT_WORDS = frozenset(
+    "of the a an in with without and or to for from by on at as due its their his her this that "
+    "patient patients subject subjects participant participants people adult adults child children "
+    "pediatric paediatric treatment treatments therapy therapies treat treated treating management "
+    "refractory resistant relapsed recurrent severe moderate mild active chronic acute early advanced "
+    "difficult standard conventional newly diagnosed untreated previously allogeneic autologous derived "
+    "human recombinant study trial healthy volunteers".split())
 # Words that mark a placebo intervention (English and French registries).
 PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
 # Names shorter than this are only matched in free text when written in
@@ -111,6 +123,13 @@ class Lexicon:
             found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
         return next(iter(found)) if len(found) == 1 else None
 
+    def longest(self, kinds: frozenset[str], level: int = 2) -> int:
+        """Tokens in the longest scannable name of these kinds (cached with the phrases)."""
+        key = ("longest", kinds, level)
+        if key not in self._phrase_cache:
+            self._phrase_cache[key] = max((len(p) for p in self.phrases(kinds, level)), default=0)  # type: ignore[assignment]
+        return self._phrase_cache[key]  # type: ignore[return-value]
+
     def phrases(self, kinds: frozenset[str], level: int = 2) -> dict[tuple[str, ...], Entry]:
         """Names of these kinds scannable at ``level`` as token tuples (unambiguous ones only), cached."""
         if (kinds, level) not in self._phrase_cache:
@@ -161,9 +180,47 @@ def build_lexicon(ref: Reference) -> Lexicon:
     return lex
 
 
+def lexicon_rows(lex: Lexicon) -> list[tuple[str, str, str, str, str, str]]:
+    """The lexicon as sorted rows (table, key, kind, iri, label, scan level), for the compiled artifact."""
+    rows = []
+    for table, index in (("name", lex.names), ("abbreviation", lex.abbreviations), ("code", lex.codes)):
+        for key, entries in index.items():
+            level = str(lex.scannable.get(key, 0)) if table == "name" else "0"
+            rows += [(table, key, e.kind, str(e.iri), e.label, level) for e in entries]
+    return sorted(rows)
+
+
+def lexicon_from_rows(rows: Iterable[list[str]]) -> Lexicon:
+    lex = Lexicon()
+    for table, key, kind, iri_text, label, level in rows:
+        entry = Entry(kind, URIRef(iri_text), label)
+        index = {"name": lex.names, "abbreviation": lex.abbreviations, "code": lex.codes}[table]
+        index.setdefault(key, set()).add(entry)
+        if table == "name" and int(level):
+            lex.scannable[key] = max(int(level), lex.scannable.get(key, 0))
+    return lex
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon of the packaged reference tables: from the compiled artifact when current."""
+    from kg import reference_compile
+
+    if reference_compile.artifact_is_current():
+        return lexicon_from_rows(reference_compile.lexicon_rows())
+    return build_lexicon(default_reference())
+
+
 def _variants(text: str) -> Iterator[tuple[str, str]]:
     """Ways to read one name, most literal first, with the method name."""
     yield text, "exact"
+    # Registry inversions: "Diabetes Mellitus, Type 1" and "Cancer of Prostate"
+    head, comma, tail = text.partition(",")
+    if comma and tail.strip() and "," not in tail:
+        yield f"{tail} {head}", "inverted"
+    of = re.match(r"^\s*(\w+) of (?:the )?(\w+)\s*$", text, re.I)
+    if of:
+        yield f"{of.group(2)} {of.group(1)}", "inverted"
     outside = re.sub(r"\([^)]*\)", " ", text)
     if outside != text:
         yield outside, "outside-parentheses"
@@ -180,7 +237,7 @@ def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT)
     ``level`` SCAN_TITLES also admits names safe only in titles.
     """
     phrases = lex.phrases(kinds, level)
-    longest = max((len(p) for p in phrases), default=0)
+    longest = lex.longest(kinds, level)
     tokens = norm(text).split()
     found: list[tuple[Entry, str]] = []
     i = 0
@@ -215,9 +272,19 @@ def link_name(lex: Lexicon, text: str, kinds: frozenset[str]) -> tuple[Entry | N
         if entry:
             return entry, method
     contained = scan(lex, text, kinds)
-    if len(contained) == 1:
+    if len(contained) == 1 and _only_context_around(text, contained[0][1]):
         return contained[0][0], "contained-name"
     return None, "unlinked"
+
+
+def _only_context_around(text: str, found: str) -> bool:
+    """True when the words of ``text`` outside the name ``found`` are all context words.
+
+    "Treatment of severe SLE" -> SLE; "Bladder Cancer" is not "cancer", and
+    "Breast Cancer Lymphedema" is not "breast cancer": those stay unlinked.
+    """
+    rest = f" {norm(text)} ".replace(f" {found} ", " ", 1).split()
+    return all(w in CONTEXT_WORDS or w in DOSAGE_WORDS or w.isdigit() for w in rest)
 
 
 DRUGS = frozenset({"drug", "drug_class"})
