@@ -46,7 +46,11 @@ CONTEXT_WORDS = frozenset(
     "pediatric paediatric treatment treatments therapy therapies treat treated treating management "
     "refractory resistant relapsed recurrent severe moderate mild active chronic acute early advanced "
     "difficult standard conventional newly diagnosed untreated previously allogeneic autologous derived "
-    "human recombinant study trial healthy volunteers".split())
+    "human recombinant study trial healthy volunteers primary secondary associated idiopathic "
+    # the same in French, accents folded as norm() folds them
+    "de des du la le les l d a au aux et ou avec sans chez pour par traitement traite traites "
+    "severe severes refractaire refractaires chronique aigu aigue primaire secondaire associe "
+    "associee associes idiopathique adulte adultes enfant enfants patient patients".split())
 # Words that mark a placebo intervention (English and French registries).
 PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
 # Names shorter than this are only matched in free text when written in
