@@ -47,12 +47,24 @@ CONTEXT_WORDS = frozenset(
     "refractory resistant relapsed recurrent severe moderate mild active chronic acute early advanced "
     "difficult standard conventional newly diagnosed untreated previously allogeneic autologous derived "
     "human recombinant study trial healthy volunteers primary secondary associated idiopathic "
+    "male female men women group arm daily once twice day week weekly dose "
     # the same in French, accents folded as norm() folds them
     "de des du la le les l d a au aux et ou avec sans chez pour par traitement traite traites "
     "severe severes refractaire refractaires chronique aigu aigue primaire secondaire associe "
     "associee associes idiopathique adulte adultes enfant enfants patient patients".split())
+# Words that open a clause saying what a condition follows or comes from.
+CLAUSE_WORDS = frozenset("following after due secondary caused induced related post".split())
+# Doses with their unit ("5mg", "0.2mg", "100", "2x"), product forms and the
+# counter-ions of salts, as registries append them to drug names.
+_DOSE_RE = re.compile(r"^\d+([.,]\d+)?(mg|g|mcg|ug|µg|ml|iu|u|mmol|mg/kg|%|x)?$")
+FORM_AND_SALT_WORDS = frozenset(
+    "tab tabs caps gm odt sublingual buccal chewable dispersible xr er sr ir lozenge patch spray inhaled "
+    "nasal ophthalmic drops citrate hydrochloride hcl sulfate sulphate acetate maleate mesylate "
+    "tartrate phosphate besylate fumarate succinate bromide chloride potassium calcium magnesium "
+    "monohydrate dihydrate anhydrous".split())
 # Words that mark a placebo intervention (English and French registries).
 PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
+PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
 # Names shorter than this are only matched in free text when written in
 # capitals as abbreviations: avoids "pr", "ra", "dm" inside ordinary words.
 MIN_SCAN_LEN = 4
@@ -102,6 +114,7 @@ class Lexicon:
     scannable: dict[str, int] = field(default_factory=dict)  # key -> SCAN_TEXT or SCAN_TITLES
     codes: dict[str, set[Entry]] = field(default_factory=dict)  # "MESH:D008180" -> entries
     _phrase_cache: dict[tuple, dict[tuple[str, ...], Entry]] = field(default_factory=dict)
+    _longest_cache: dict[tuple, int] = field(default_factory=dict)
 
     def add(self, name: str, entry: Entry, abbreviation: bool = False, scan: int = 2) -> None:
         key = norm(name)
@@ -123,16 +136,16 @@ class Lexicon:
         """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
         key = norm(text)
         found = {e for e in self.names.get(key, ()) if e.kind in kinds}
-        if not found:
+        if not found and len(key) > 2:  # "AD", "RA", "MS" alone are too ambiguous to link
             found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
         return next(iter(found)) if len(found) == 1 else None
 
     def longest(self, kinds: frozenset[str], level: int = 2) -> int:
         """Tokens in the longest scannable name of these kinds (cached with the phrases)."""
-        key = ("longest", kinds, level)
-        if key not in self._phrase_cache:
-            self._phrase_cache[key] = max((len(p) for p in self.phrases(kinds, level)), default=0)  # type: ignore[assignment]
-        return self._phrase_cache[key]  # type: ignore[return-value]
+        key = (kinds, level)
+        if key not in self._longest_cache:
+            self._longest_cache[key] = max((len(p) for p in self.phrases(kinds, level)), default=0)
+        return self._longest_cache[key]
 
     def phrases(self, kinds: frozenset[str], level: int = 2) -> dict[tuple[str, ...], Entry]:
         """Names of these kinds scannable at ``level`` as token tuples (unambiguous ones only), cached."""
@@ -144,6 +157,20 @@ class Lexicon:
                     out[tuple(key.split())] = next(iter(allowed))
             self._phrase_cache[(kinds, level)] = out
         return self._phrase_cache[(kinds, level)]
+
+
+# Endings of one-word disease names (medical terminology: -itis, -osis, -emia...):
+# a one-word MONDO label is looked for in titles only when it has one, so that
+# "thrombocytopenia" is found and labels such as "disseminated" are not.
+DISEASE_SUFFIXES = ("ia", "itis", "osis", "oma", "pathy", "emia", "aemia", "algia", "plasia", "trophy",
+                    "ism", "rrhea", "rrhoea", "ectasia", "megaly", "penia", "cytosis", "iasis", "philia")
+
+
+def _mondo_scan_level(label: str) -> int:
+    words = label.split()
+    if len(words) > 1:
+        return SCAN_TEXT
+    return SCAN_TITLES if words and words[0].lower().endswith(DISEASE_SUFFIXES) else SCAN_NEVER
 
 
 def build_lexicon(ref: Reference) -> Lexicon:
@@ -160,14 +187,15 @@ def build_lexicon(ref: Reference) -> Lexicon:
         e = Entry("drug_class" if d.kind == "DRUG_CLASS" else "drug", drug_iri(d.id), d.label)
         lex.add(d.label, e)
         for name in (d.id, *d.synonyms, *d.brand_names, *d.labels_fr):
-            lex.add(name, e, scan=SCAN_TEXT if d.id in curated or name in d.brand_names else SCAN_NEVER)
+            # bulk brand names include ordinary words ("Success", "Today"): whole names only
+            lex.add(name, e, scan=SCAN_TEXT if d.id in curated else SCAN_NEVER)
         for a in d.abbreviations:
             lex.add(a, e, abbreviation=True)
         for x in d.xrefs:
             lex.add_code(x, e)
     for m in ref.mondo:
         e = Entry("condition", condition_iri(m.id), m.label)
-        lex.add(m.label, e, scan=SCAN_TEXT if " " in m.label.strip() else SCAN_TITLES)
+        lex.add(m.label, e, scan=_mondo_scan_level(m.label))
         for x in m.xrefs:
             lex.add_code(x, e)
     for c in ref.conditions:
@@ -275,20 +303,30 @@ def link_name(lex: Lexicon, text: str, kinds: frozenset[str]) -> tuple[Entry | N
         entry = lex.lookup(variant, kinds)
         if entry:
             return entry, method
-    contained = scan(lex, text, kinds)
-    if len(contained) == 1 and _only_context_around(text, contained[0][1]):
-        return contained[0][0], "contained-name"
+    for variant, _ in _variants(text):
+        contained = scan(lex, variant, kinds)
+        if len(contained) == 1 and _only_context_around(variant, contained[0][1]):
+            return contained[0][0], "contained-name"
     return None, "unlinked"
 
 
-def _only_context_around(text: str, found: str) -> bool:
-    """True when the words of ``text`` outside the name ``found`` are all context words.
+def _is_context(word: str) -> bool:
+    return (word in CONTEXT_WORDS or word in DOSAGE_WORDS or word in FORM_AND_SALT_WORDS
+            or bool(_DOSE_RE.match(word)))
 
-    "Treatment of severe SLE" -> SLE; "Bladder Cancer" is not "cancer", and
-    "Breast Cancer Lymphedema" is not "breast cancer": those stay unlinked.
+
+def _only_context_around(text: str, found: str) -> bool:
+    """True when the words of ``text`` outside the name ``found`` are context words.
+
+    "Treatment of severe SLE" -> SLE; "Tadalafil 5mg" -> tadalafil; a clause
+    after the name that says what it follows or comes from is allowed ("Erectile
+    Dysfunction Following Radical Prostatectomy"). "Bladder Cancer" is not
+    "cancer", and "Breast Cancer Lymphedema" is not "breast cancer".
     """
-    rest = f" {norm(text)} ".replace(f" {found} ", " ", 1).split()
-    return all(w in CONTEXT_WORDS or w in DOSAGE_WORDS or w.isdigit() for w in rest)
+    before, sep, after = f" {norm(text)} ".partition(f" {found} ")
+    words = after.split()
+    cut = next((i for i, w in enumerate(words) if w in CLAUSE_WORDS), len(words))
+    return bool(sep) and all(_is_context(w) for w in before.split() + words[:cut])
 
 
 DRUGS = frozenset({"drug", "drug_class"})
@@ -297,7 +335,8 @@ ORGS = frozenset({"organization"})
 
 
 def is_placebo(name: str) -> bool:
-    return bool(PLACEBO_WORDS & set(norm(name).split()))
+    text = norm(name)
+    return bool(PLACEBO_WORDS & set(text.split())) or any(p in text for p in PLACEBO_PHRASES)
 
 
 # Separators that put a comparator after the tested drug in a title ("X vs Y").

@@ -167,18 +167,31 @@ def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
     return found if isinstance(found, ox.NamedNode) else ox.Literal(value)
 
 
-def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a trailing VALUES clause binding each parameter to an RDF term.
+def values_clause(bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """A one-row VALUES block binding each parameter to an RDF term.
 
     Terms are serialised by pyoxigraph (IRIs validated, literals escaped), so a
     value with quotes, braces or "} UNION {" stays one term.
     """
-    if not bindings:
-        return text
     names = sorted(bindings)
     head = " ".join(f"?{n}" for n in names)
     row = " ".join(str(bindings[n]) for n in names)
-    return f"{text.rstrip()}\nVALUES ({head}) {{ ({row}) }}\n"
+    return f"VALUES ({head}) {{ ({row}) }}"
+
+
+def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with the parameters' VALUES block first in its outermost WHERE.
+
+    First, not last: Oxigraph then starts property paths such as
+    ``rdfs:subClassOf*`` from the bound class (0.6 s on the 30,000-class
+    hierarchy, against minutes when the block trails the query).
+    """
+    if not bindings:
+        return text
+    match = re.search(r"\bWHERE\s*\{", text, re.I)
+    if match is None:
+        raise ValueError("the query has no WHERE clause to bind parameters in")
+    return f"{text[:match.end()]}\n  {values_clause(bindings)}{text[match.end():]}"
 
 
 def run_named(store: ox.Store, name: str, params: dict[str, str] | None = None) -> Results:

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.explain import explain_rows
-from kg.query import bind_values, named_queries, resolve_param, results_json, run_named, run_sparql
+from kg.query import bind_values, named_queries, resolve_param, results_json, run_named, run_sparql, values_clause
 from kg.query_expect import actual, expected_path, load_expected
 
 QUERIES = sorted(named_queries())
@@ -67,7 +67,8 @@ def test_hostile_parameter_values_stay_one_term(corpus_store, hostile):
     assert [r[0].value for r in echoed.rows] == [hostile]  # one row, the value unchanged
     assert run_named(corpus_store, "studies-excluding-prior-treatment", {"drug": hostile}).rows == ()
     text = named_queries()["studies-excluding-prior-treatment"].text
-    assert bind_values(text, {"drug": term}).startswith(text.rstrip())
+    bound = bind_values(text, {"drug": term})
+    assert bound.replace("\n  " + values_clause({"drug": term}), "", 1) == text
 
 
 def test_parameters_may_be_a_label_a_curie_or_an_iri(corpus_store):

@@ -1,0 +1,257 @@
+"""scripts/derive_reference.py on small fixture files (tests/fixtures/derive/), never on the shared data.
+
+The fixtures are a few rows of each input, copied from the real files and shortened, plus made-up rows
+(the DrugCentral-only drug "examplidine", UMLS CUIs C0001111-C0003333, C9999999) for the cases to check.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "derive"
+CURATED_DRUG_COLUMNS = ["id", "label", "kind", "synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs",
+                        "parent_class", "source", "note"]
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("derive_reference", ROOT / "scripts" / "derive_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["derive_reference"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+dr = _load_script()
+
+
+def _derive(out: Path) -> dict:
+    return dr.main(["--drugs-dir", str(FIXTURES / "drugs"), "--mondo-dir", str(FIXTURES / "mondo"),
+                    "--curated", str(FIXTURES / "curated"), "--out", str(out)])
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.fixture(scope="module")
+def bulk(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bulk")
+    _derive(out)
+    return out
+
+
+def _drug(bulk: Path, ident: str) -> dict[str, str]:
+    return next(r for r in _rows(bulk / "drugs.tsv") if r["id"] == ident)
+
+
+def _multi(row: dict[str, str], column: str) -> list[str]:
+    return [v for v in row[column].split("|") if v]
+
+
+# ------------------------------------------------------------------ drugs
+
+
+def test_drugs_have_exactly_the_curated_columns(bulk):
+    with (bulk / "drugs.tsv").open(encoding="utf-8") as fh:
+        assert fh.readline().rstrip("\n").split("\t") == CURATED_DRUG_COLUMNS
+    curated_header = (ROOT / "ontology" / "reference" / "drugs.tsv").read_text(encoding="utf-8").split("\n")[0]
+    assert curated_header.split("\t") == CURATED_DRUG_COLUMNS
+
+
+def test_salt_brand_name_is_mapped_to_the_parent(bulk):
+    mmf = _drug(bulk, "mycophenolate-mofetil")
+    assert "CELLCEPT" in _multi(mmf, "brand_names")  # on the hydrochloride's UNII in the FDA list
+    assert "MYFENAX" in _multi(mmf, "brand_names")
+    assert "mycophenolate mofetil hydrochloride" in _multi(mmf, "synonyms")  # salt name kept as a synonym
+
+
+def test_impurity_and_combination_names_are_not_taken(bulk):
+    mmf = _drug(bulk, "mycophenolate-mofetil")
+    assert not any("oxide" in s or "impurity" in s for s in _multi(mmf, "synonyms"))
+    assert not any(len(s) > dr.MAX_SYNONYM for s in _multi(mmf, "synonyms"))  # systematic name dropped
+    assert "RITUXAN HYCELA" not in _multi(_drug(bulk, "rituximab"), "brand_names")
+    assert "MMF" not in _multi(mmf, "synonyms") and "mmf" not in _multi(mmf, "synonyms")  # short abbreviation
+
+
+def test_registry_suffixes_are_stripped_and_duplicates_removed(bulk):
+    assert dr.strip_tags("MYCOPHENOLATE MOFETIL [USAN]") == "MYCOPHENOLATE MOFETIL"
+    assert dr.strip_tags("ACETYLSALICYLIC ACID (WHO-IP)") == "ACETYLSALICYLIC ACID"
+    rituximab = _drug(bulk, "rituximab")
+    assert "TRUXIMA" in _multi(rituximab, "brand_names")  # "TRUXIMA [EMA EPAR]"
+    synonyms = [s.lower() for s in _multi(_drug(bulk, "mycophenolate-mofetil"), "synonyms")]
+    assert "mycophenolate mofetil" not in synonyms  # the label itself, from "[USAN]" and "[WHO-DD]" rows
+    assert len(synonyms) == len(set(synonyms))
+    assert "RS-61443" in _multi(_drug(bulk, "mycophenolate-mofetil"), "synonyms")  # code name kept as written
+
+
+def test_curated_id_is_reused_for_the_same_drug(bulk):
+    row = _drug(bulk, "ciclosporin")  # MeDIC "Cyclosporine", same UNII as the curated row
+    assert row["label"] == "cyclosporine"
+    assert "UNII:83HN0GTJ6D" in _multi(row, "xrefs")
+    ids = [r["id"] for r in _rows(bulk / "drugs.tsv")]
+    assert "cyclosporine" not in ids
+    # the curated "vardenafil" row is a drug class: MeDIC's vardenafil must not take its id
+    assert "vardenafil" not in ids and "vardenafil-chebi-46295" in ids
+    assert len(ids) == len(set(ids))
+
+
+def test_salt_form_row_is_folded_into_its_parent(bulk):
+    row = _drug(bulk, "vardenafil-chebi-46295")
+    assert "LEVITRA" in _multi(row, "brand_names")
+    assert "UNII:IF61NL91H3" in row["note"]
+    assert not any(r["label"] == "vardenafil hydrochloride" for r in _rows(bulk / "drugs.tsv"))
+
+
+def test_kinds_xrefs_and_flags(bulk):
+    rituximab = _drug(bulk, "rituximab")
+    assert rituximab["kind"] == "MONOCLONAL_ANTIBODY" and "who-inn-stems" in _multi(rituximab, "source")
+    mmf = _drug(bulk, "mycophenolate-mofetil")
+    assert mmf["kind"] == "SMALL_MOLECULE"
+    assert "approved in Japan (MeDIC flag)" in mmf["note"]
+    xrefs = _multi(mmf, "xrefs")
+    assert {"ATC:L04AA06", "CHEMBL:CHEMBL1456", "DRUGCENTRAL:1859", "DRUGBANK:DB00688", "UNII:9242ECW6R0"} <= set(xrefs)
+    assert [x for x in xrefs if x.startswith("RXCUI:")] == ["RXCUI:68149"]  # first (ingredient) concept only
+    assert not any(x.startswith(("INCHIKEY:", "CAS:")) for x in xrefs)
+    combo = _drug(bulk, "co-trimoxazole")
+    assert combo["kind"] == "OTHER" and "combination product" in combo["note"]
+
+
+def test_sources_are_known_keys(bulk):
+    curated = {r["key"] for r in _rows(ROOT / "ontology" / "reference" / "sources.tsv")}
+    extra = {r["key"] for r in _rows(bulk / "sources.tsv")}
+    for name in ("drugs.tsv", "approvals.tsv", "indications.tsv", "mechanisms.tsv", "targets.tsv", "mondo.tsv"):
+        for row in _rows(bulk / name):
+            assert set(_multi(row, "source")) <= curated | extra, (name, row)
+
+
+# ------------------------------------------------------------------ approvals
+
+
+def _approval(bulk: Path, drug: str, agency: str) -> dict[str, str]:
+    return next(r for r in _rows(bulk / "approvals.tsv") if r["drug"] == drug and r["agency"] == agency)
+
+
+def test_first_fda_approval_is_the_earliest_date(bulk):
+    fda = _approval(bulk, "mycophenolate-mofetil", "FDA")
+    assert fda["date"] == "1995-05-03"  # not the 1998 hydrochloride row
+    assert fda["source"] == "fda-orange-book" and fda["indication"] == ""
+    assert _approval(bulk, "rituximab", "FDA")["source"] == "fda-purple-book"
+    assert _approval(bulk, "rituximab", "FDA")["date"] == "1997-11-26"
+    assert _approval(bulk, "vardenafil-chebi-46295", "FDA")["date"] == "2003-08-19"  # the folded salt row's
+
+
+def test_orange_book_1982_placeholder(bulk):
+    row = _approval(bulk, "nalidixic-acid", "FDA")
+    assert row["date"] == "1982-01-01"
+    assert row["note"] == "Orange Book placeholder: approved before 1982"
+
+
+def test_ema_earliest_epar_with_note_and_text(bulk):
+    ema = _approval(bulk, "mycophenolate-mofetil", "EMA")
+    assert ema["date"] == "1996-02-14"
+    assert ema["indication_text"].startswith("CellCept is indicated")  # the text of the earliest EPAR
+    assert "&nbsp;" not in ema["indication_text"]
+    assert ema["note"].startswith("earliest EPAR listed; may be a generic's or biosimilar's")
+    assert ema["indication"] == "" and ema["source"] == "ema-epar"
+    assert _approval(bulk, "bortezomib", "EMA")["date"] == "2004-04-26"  # 'nan' date skipped
+    unaligned = _approval(bulk, "rituximab", "EMA")
+    assert unaligned["date"] == "1998-06-02" and unaligned["indication_text"] == ""
+    assert not any(r["agency"] not in ("FDA", "EMA") for r in _rows(bulk / "approvals.tsv"))
+
+
+# ------------------------------------------------------------------ indications
+
+
+def test_indication_mapped_via_umls(bulk):
+    rows = [r for r in _rows(bulk / "indications.tsv") if r["drug"] == "mycophenolate-mofetil"]
+    assert [(r["indication"], r["umls"]) for r in rows] == [("MONDO:1010185", "UMLS:C0001111")]
+
+
+def test_indication_mapped_via_doid_when_umls_is_unmapped(bulk):
+    rows = [r for r in _rows(bulk / "indications.tsv") if r["drug"] == "bortezomib"]
+    assert [(r["indication"], r["doid"]) for r in rows] == [("MONDO:0009693", "DOID:9538")]
+
+
+def test_unmapped_and_obsolete_indications_are_dropped(bulk):
+    rows = _rows(bulk / "indications.tsv")
+    assert not any(r["indication_text"] == "Nasal Congestion" for r in rows)  # no MONDO exact match
+    assert not any(r["drug"] == "rituximab" for r in rows)  # maps only to an obsolete class
+    assert list(rows[0]) == ["drug", "indication", "indication_text", "umls", "doid", "source"]  # no SNOMED
+    assert "111111111" not in (bulk / "indications.tsv").read_text(encoding="utf-8")
+
+
+def test_drugcentral_only_drug_gets_a_row(bulk):
+    row = _drug(bulk, "examplidine")
+    assert row["source"] == "drugcentral2016" and "DRUGCENTRAL:9001" in _multi(row, "xrefs")
+    assert any(r["drug"] == "examplidine" for r in _rows(bulk / "indications.tsv"))
+
+
+# ------------------------------------------------------------------ targets and mechanisms
+
+
+@pytest.mark.parametrize("drugcentral, expected", [
+    ("INHIBITOR", "INHIBITOR"), ("POSITIVE ALLOSTERIC MODULATOR", "ALLOSTERIC_MODULATOR"),
+    ("GATING INHIBITOR", "INHIBITOR"), ("OPENER", "MODULATOR"), ("INVERSE AGONIST", "ANTAGONIST"),
+    ("ACTIVATOR", "MODULATOR"), ("ANTIBODY BINDING", "ANTIBODY_BINDING"), ("PARTIAL AGONIST", "PARTIAL_AGONIST"),
+    ("RELEASING AGENT", "OTHER"),
+])
+def test_action_type_mapping(drugcentral, expected):
+    assert dr.ACTION_TYPES[drugcentral] == expected
+
+
+def test_mechanism_rows(bulk):
+    mech = {(r["drug"], r["target"]): r for r in _rows(bulk / "mechanisms.tsv")}
+    assert mech[("ciclosporin", "GABRA1")]["action_type"] == "ALLOSTERIC_MODULATOR"
+    assert mech[("ciclosporin", "CACNA1C")]["action_type"] == "MODULATOR"  # OPENER, complex split by gene
+    assert mech[("ciclosporin", "CACNA1D")]["description"] == "opener of Voltage-gated L-type calcium channel"
+    assert mech[("mycophenolate-mofetil", "IMPDH1")]["description"] == \
+        "inhibitor of Inosine-5'-monophosphate dehydrogenase 1"
+    assert mech[("examplidine", "HRH1")]["action_type"] == "ANTAGONIST"
+    nalidixic = mech[("nalidixic-acid", "")]  # bacterial target: no target node, described
+    assert nalidixic["action_type"] == "INHIBITOR" and "non-human" in nalidixic["description"]
+    allowed = set(dr.ACTION_TYPES.values()) | {"CELL_DEPLETION", "IMMUNOMODULATOR"}
+    assert {r["action_type"] for r in mech.values()} <= allowed
+
+
+def test_targets_are_human_genes(bulk):
+    targets = {r["symbol"]: r for r in _rows(bulk / "targets.tsv")}
+    assert "gyrA" not in targets
+    assert targets["PSMB5"]["uniprot"] == "P28074"
+    assert targets["CACNA1C"]["uniprot"] == "Q13936"
+    assert list(next(iter(targets.values()))) == ["symbol", "label", "hgnc", "uniprot", "ncbigene", "source", "note"]
+
+
+# ------------------------------------------------------------------ MONDO and determinism
+
+
+def test_mondo_classes_are_live_with_parents(bulk):
+    mondo = {r["id"]: r for r in _rows(bulk / "mondo.tsv")}
+    assert "MONDO:0005097" not in mondo  # obsolete
+    assert mondo["MONDO:0009693"]["parents"] == "MONDO:0000001"
+    assert not any(k.startswith("GO:") for k in mondo)
+
+
+def test_output_is_byte_identical_on_rerun(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    _derive(first)
+    _derive(second)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert "README.md" in names
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_tables_are_sorted_trimmed_tsv(bulk):
+    for path in bulk.glob("*.tsv"):
+        lines = path.read_text(encoding="utf-8").split("\n")[1:-1]
+        assert lines == sorted(lines), path.name
+        for line in lines:
+            assert all(cell == cell.strip() for cell in line.split("\t")), path.name
