@@ -8,6 +8,7 @@ N-Quads dump is sorted, so the same input gives the same bytes.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,16 +56,17 @@ def export_bytes(store: ox.Store, fmt: str) -> bytes:
 
 
 def _jsonld(store: ox.Store) -> bytes:
-    """JSON-LD compacted with a context of the ontology's prefixes.
+    """JSON-LD with a context of the ontology's prefixes.
 
-    rdflib writes the context (Oxigraph's JSON-LD writer expands every IRI).
+    Oxigraph writes the dataset (expanded form, fast at any size); the context
+    is added around it, so tools that compact can use the prefixes. Expanded
+    keys are absolute IRIs, which a context does not change.
     """
-    from rdflib import Dataset
-
-    ds = Dataset()
-    ds.parse(data=sorted_nquads(store).decode("utf-8"), format="nquads")
-    text = ds.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
-    return text.encode("utf-8")
+    buf = io.BytesIO()
+    quads = sorted(store.quads_for_pattern(None, None, None), key=str)
+    ox.serialize(quads, buf, ox.RdfFormat.JSON_LD)
+    graphs = json.loads(buf.getvalue() or b"[]")
+    return json.dumps({"@context": PREFIXES, "@graph": graphs}, ensure_ascii=False).encode("utf-8")
 
 
 def export(store: ox.Store, fmt: str, output: str | Path | None) -> bytes | None:

@@ -143,15 +143,16 @@ def store_graph(store: ox.Store) -> rdflib.Graph:
     """The document graphs of a store, plus the reference triples about the entities they mention.
 
     The whole reference graph is not included: its bulk part has hundreds of
-    thousands of triples (see :func:`check_reference_shapes`).
+    thousands of triples.
     """
     docs = [g for g in store.named_graphs() if g.value.startswith(RECORD_GRAPHS)]
     text = b"".join(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) or b"" for g in docs)
-    touched = store.query(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-        GRAPH <{REFERENCE_GRAPH}> {{ ?s ?p ?o }}
-        FILTER EXISTS {{ GRAPH ?g {{ ?x ?y ?s }} FILTER(STRSTARTS(STR(?g), "{RECORD_GRAPHS}")) }} }}""")
-    text += "".join(f"{t} .\n" for t in touched).encode("utf-8")  # type: ignore[union-attr]
-    return rdflib.Graph().parse(data=text.decode("utf-8"), format="nt")
+    nodes = {t for g in docs for q in store.quads_for_pattern(None, None, None, g)
+             for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
+    ref = ox.NamedNode(str(REFERENCE_GRAPH))
+    lines = [f"{q.subject} {q.predicate} {q.object} .\n" for n in sorted(nodes, key=str)
+             for q in store.quads_for_pattern(n, None, None, ref)]
+    return rdflib.Graph().parse(data=text.decode("utf-8") + "".join(lines), format="nt")
 
 
 def check_store_shapes(store: ox.Store) -> list[Check]:

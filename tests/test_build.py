@@ -118,16 +118,18 @@ def test_a_bad_document_is_reported_and_the_build_goes_on(tmp_path):
     assert sorted(Path(e.path).name for e in report.errors) == ["broken.json", "empty.txt"]
 
 
-def test_dumps_parse_in_rdflib_and_pyoxigraph(corpus_store):
-    for fmt, rdflib_fmt, ox_fmt in (("nq", "nquads", ox.RdfFormat.N_QUADS), ("trig", "trig", ox.RdfFormat.TRIG),
-                                    ("ttl", "turtle", ox.RdfFormat.TURTLE), ("nt", "nt", ox.RdfFormat.N_TRIPLES),
-                                    ("rdfxml", "xml", ox.RdfFormat.RDF_XML), ("jsonld", "json-ld", None)):
+def test_dumps_parse_in_pyoxigraph(corpus_store):
+    for fmt, ox_fmt in (("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG), ("ttl", ox.RdfFormat.TURTLE),
+                        ("nt", ox.RdfFormat.N_TRIPLES), ("rdfxml", ox.RdfFormat.RDF_XML), ("jsonld", ox.RdfFormat.JSON_LD)):
         data = export_bytes(corpus_store, fmt)
-        g = rdflib.Dataset() if fmt in ("nq", "trig", "jsonld") else rdflib.Graph()
-        g.parse(data=data.decode("utf-8"), format=rdflib_fmt)
-        assert len(g) > 0 or sum(1 for _ in g.quads()) > 0, fmt
-        if ox_fmt is not None:
-            assert sum(1 for _ in ox.parse(io.BytesIO(data), format=ox_fmt)) > 1000, fmt
+        assert sum(1 for _ in ox.parse(io.BytesIO(data), format=ox_fmt)) > 1000, fmt
+
+
+@pytest.mark.parametrize("fmt,rdflib_fmt", [("nq", "nquads"), ("ttl", "turtle"), ("rdfxml", "xml")])
+def test_dumps_parse_in_rdflib(corpus_store, fmt, rdflib_fmt):
+    g = rdflib.Dataset() if fmt == "nq" else rdflib.Graph()
+    g.parse(data=export_bytes(corpus_store, fmt).decode("utf-8"), format=rdflib_fmt)
+    assert sum(1 for _ in (g.quads() if fmt == "nq" else g)) > 1000
 
 
 def test_jsonld_uses_a_context_with_the_ontology_prefixes(corpus_store):
