@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TextIO
 
 import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import NamespaceManager
+from rdflib.namespace import DCTERMS, NamespaceManager
 
+from kg.iri import REFERENCE_GRAPH
 from kg.namespace import TKG
 from kg.query import CURIE_PREFIXES, Results, run_sparql
 from kg.viz import Vocabulary, describe, entity_graph, resolve_entity, vocabulary
@@ -45,6 +46,8 @@ class Stats:
     classes: list[tuple[str, int]]
     predicates: list[tuple[str, int]]
     most_connected: list[tuple[str, str, int]]
+    reference_kinds: list[tuple[str, int]] = field(default_factory=list)
+    reference_sources: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def explanation_graph(store: ox.Store) -> nx.MultiDiGraph:
@@ -125,6 +128,14 @@ def shortest_paths(store: ox.Store, a: str, b: str, k: int = 3, out: TextIO | No
 
 CLASS_COUNTS = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"
 PREDICATE_COUNTS = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) ?p"
+# Reference entities (drugs, targets, mechanisms, approvals, MONDO classes...) of the reference graph by
+# kind, and by kind and source key (the local name of the dcterms:source node, as in sources.tsv).
+REFERENCE_KINDS = f"""SELECT ?kind (COUNT(DISTINCT ?e) AS ?n)
+WHERE {{ GRAPH <{REFERENCE_GRAPH}> {{ ?e a ?kind }} }} GROUP BY ?kind ORDER BY DESC(?n) ?kind"""
+REFERENCE_SOURCES = f"""SELECT ?kind ?source (COUNT(DISTINCT ?e) AS ?n)
+WHERE {{ GRAPH <{REFERENCE_GRAPH}> {{ ?e a ?kind ; <{DCTERMS.source}> ?s }}
+        BIND(REPLACE(STR(?s), "^.*/", "") AS ?source) }}
+GROUP BY ?kind ?source ORDER BY ?kind DESC(?n) ?source"""
 
 
 def _namespaces() -> NamespaceManager:
@@ -156,9 +167,16 @@ def most_connected(store: ox.Store, top: int = 10) -> list[tuple[str, str, int]]
     return [(key, describe(store, vocab, key)["display"], degree) for key, degree in ranked]
 
 
+def reference_sources(store: ox.Store) -> list[tuple[str, str, int]]:
+    """(kind, source key, entities) over the reference graph."""
+    manager = _namespaces()
+    return [(compact(kind.value, manager), source.value, int(n.value))
+            for kind, source, n in run_sparql(store, REFERENCE_SOURCES).rows if kind is not None]
+
+
 def compute_stats(store: ox.Store, top: int = 10) -> Stats:
     return Stats(_counts(run_sparql(store, CLASS_COUNTS)), _counts(run_sparql(store, PREDICATE_COUNTS)),
-                 most_connected(store, top))
+                 most_connected(store, top), _counts(run_sparql(store, REFERENCE_KINDS)), reference_sources(store))
 
 
 def format_stats(stats: Stats) -> str:
@@ -168,6 +186,10 @@ def format_stats(stats: Stats) -> str:
     lines += [f"  {n:>7}  {name}" for name, n in stats.predicates]
     lines.append("most connected entities (degree):")
     lines += [f"  {d:>7}  {label}  <{key}>" for key, label, d in stats.most_connected]
+    lines.append("reference entities per kind:")
+    lines += [f"  {n:>7}  {name}" for name, n in stats.reference_kinds]
+    lines.append("reference entities per kind and source:")
+    lines += [f"  {n:>7}  {kind}  {source}" for kind, source, n in stats.reference_sources]
     return "\n".join(lines)
 
 

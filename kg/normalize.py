@@ -47,7 +47,8 @@ CONTEXT_WORDS = frozenset(
     "refractory resistant relapsed recurrent severe moderate mild active chronic acute early advanced "
     "difficult standard conventional newly diagnosed untreated previously allogeneic autologous derived "
     "human recombinant study trial healthy volunteers primary secondary associated idiopathic "
-    "male female men women group arm daily once twice day week weekly dose "
+    "male female men women group arm daily once twice day week weekly dose combination combined various "
+    "investigational administration "
     # the same in French, accents folded as norm() folds them
     "de des du la le les l d a au aux et ou avec sans chez pour par traitement traite traites "
     "severe severes refractaire refractaires chronique aigu aigue primaire secondaire associe "
@@ -61,7 +62,8 @@ FORM_AND_SALT_WORDS = frozenset(
     "tab tabs caps gm odt sublingual buccal chewable dispersible xr er sr ir lozenge patch spray inhaled "
     "nasal ophthalmic drops citrate hydrochloride hcl sulfate sulphate acetate maleate mesylate "
     "tartrate phosphate besylate fumarate succinate bromide chloride potassium calcium magnesium "
-    "monohydrate dihydrate anhydrous".split())
+    "monohydrate dihydrate anhydrous units unit milligram milligrams microgram micrograms sustained prn ct "
+    "auto injector product".split())
 # Words that mark a placebo intervention (English and French registries).
 PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
 PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
@@ -385,8 +387,31 @@ def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
         by_code = lex.lookup_code([f"MESH:{m}" for m in iv.mesh_ids] + list(iv.codes), DRUGS) if not link else None
         if by_code:
             link = Link("intervention", iv.name, by_code.kind, by_code.iri, "identifier", path)
-        out.append(link or Link("intervention", iv.name, "drug", None, "unlinked", path))
+        parts = [] if link else _combination_links(lex, path, names)
+        out += [link] if link else parts or [Link("intervention", iv.name, "drug", None, "unlinked", path)]
     return out
+
+
+# Separators between the products of one combination intervention ("Tadalafil +
+# Tamsulosin", "Naltrexone HCL/ Yohimbine HCL", "sildenafil & tadalafil").
+_COMBINATION_RE = re.compile(r"\s*(?:/|\+|&|,|;|\bplus\b|\band\b|\bwith\b|\bet\b)\s*", re.I)
+
+
+def _combination_links(lex: Lexicon, path: str, names: Iterable[str]) -> list[Link]:
+    """One link per product a combination intervention names, from the first name that has any.
+
+    Each part must link on its own as a whole name would; parts that name no
+    product ("questionnaire", "30/50 mg film coated tablet") are left out.
+    """
+    for name in names:
+        found: dict[URIRef, Link] = {}
+        for part in _COMBINATION_RE.split(name):
+            entry, _ = link_name(lex, part, DRUGS) if part.strip() else (None, "")
+            if entry and entry.iri not in found:
+                found[entry.iri] = Link("intervention", part.strip(), entry.kind, entry.iri, "combination-part", path)
+        if found:
+            return list(found.values())
+    return []
 
 
 def _title_drug_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:

@@ -6,8 +6,10 @@ Usage:
 Extracts the records of the zip (default: ../shared/samples/ctgov-v2-bulk/ctg-studies-635.zip) into a
 temporary folder, then for each run builds them into a fresh on-disk store in a child process and
 records wall time, CPU time and peak resident memory (``resource.getrusage`` of the child), triples,
-and the time of the headline query and of an N-Quads export. Medians are written to the output file.
-Never run by the test suite.
+and the time of the headline query and of an N-Quads export. It then does the same for the bundled
+corpus twice: with the packaged reference (curated and bulk tables, the compiled artifact) and with
+the curated tables only, to show what the bulk reference data costs a corpus build. Medians are
+written to the output file. Never run by the test suite.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.resources import corpus_dir  # noqa: E402
+
 DEFAULT_ZIP = ROOT.parent / "shared" / "samples" / "ctgov-v2-bulk" / "ctg-studies-635.zip"
 
 CHILD = """
@@ -32,9 +38,11 @@ import json, sys, time
 from kg.build import build
 from kg.export import export_bytes
 from kg.query import run_named
+from kg.refdata import load_reference
 from kg.store import open_store
 store = open_store(sys.argv[2])
-t0 = time.perf_counter(); report = build([sys.argv[1]], store, progress=False); t1 = time.perf_counter()
+ref = load_reference(bulk=False) if sys.argv[3] == "curated" else None
+t0 = time.perf_counter(); report = build([sys.argv[1]], store, progress=False, ref=ref); t1 = time.perf_counter()
 rows = run_named(store, "myeloma-drugs-repurposed-for-autoimmunity").rows; t2 = time.perf_counter()
 dump = export_bytes(store, "nq"); t3 = time.perf_counter()
 print(json.dumps({"build_s": t1 - t0, "headline_query_s": t2 - t1, "export_nq_s": t3 - t2,
@@ -43,17 +51,25 @@ print(json.dumps({"build_s": t1 - t0, "headline_query_s": t2 - t1, "export_nq_s"
 """
 
 
-def one_run(docs: Path) -> dict:
+def one_run(docs: Path, reference: str = "packaged") -> dict:
     with tempfile.TemporaryDirectory() as store:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", CHILD, str(docs), store], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", CHILD, str(docs), store, reference], capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = json.loads(out.stdout.splitlines()[-1])
     result.update(process_wall_s=wall, cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
                   peak_rss_mib=after.ru_maxrss / 1024)
     return result
+
+
+def figures(runs: list[dict]) -> dict[str, dict[str, float]]:
+    """Median, minimum and maximum of every numeric figure of the runs."""
+    numeric = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
+    return {"median": {k: round(statistics.median(r[k] for r in runs), 3) for k in numeric},
+            "min": {k: round(min(r[k] for r in runs), 3) for k in numeric},
+            "max": {k: round(max(r[k] for r in runs), 3) for k in numeric}}
 
 
 def main() -> None:
@@ -66,17 +82,14 @@ def main() -> None:
         with zipfile.ZipFile(args.zip) as z:
             z.extractall(tmp)
         runs = [one_run(Path(tmp)) for _ in range(args.runs)]
-    numeric = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
-    summary = {
-        "input": args.zip.name, "runs": args.runs, "python": platform.python_version(), "machine": platform.machine(),
-        "median": {k: round(statistics.median(r[k] for r in runs), 3) for k in numeric},
-        "min": {k: round(min(r[k] for r in runs), 3) for k in numeric},
-        "max": {k: round(max(r[k] for r in runs), 3) for k in numeric},
-        "links": runs[-1]["links"],
-    }
+    summary = {"input": args.zip.name, "runs": args.runs, "python": platform.python_version(),
+               "machine": platform.machine(), **figures(runs), "links": runs[-1]["links"],
+               "corpus": {ref: figures([one_run(corpus_dir(), ref) for _ in range(args.runs)])
+                          for ref in ("packaged", "curated")}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(summary["median"], indent=2))
+    print(json.dumps({"bulk": summary["median"], "corpus": {k: v["median"] for k, v in summary["corpus"].items()}},
+                     indent=2))
 
 
 if __name__ == "__main__":

@@ -252,6 +252,19 @@ def synonym_case(name: str) -> str:
 
 # ---------------------------------------------------------------- MeDIC rows and UNII names
 
+# The four-letter suffix the FDA adds to biologic proper names since 2017 ("-xvfs", "-rknd").
+BIOLOGIC_SUFFIX = re.compile(r"-[a-z]{4}$")
+
+
+def purple_book_names(purple: list[Row], by_drug: dict[str, dict[str, set[str]]]) -> None:
+    """Add the Purple Book proper names of each biologic (onabotulinumtoxinA under botulinum toxin type A)
+    to its MeDIC drug's synonyms, for rows whose MeDIC mapping was checked correct (``id_correct``)."""
+    for r in purple:
+        name = BIOLOGIC_SUFFIX.sub("", r["source_ingredients"].strip())
+        if r["id_correct"] == "True" and ";" not in name and useful_synonym(name):
+            by_drug[r["corrected_curie_norm"]].setdefault("purple", set()).add(name)
+
+
 
 def merge_row(into: Row, row: Row) -> None:
     """Fold MeDIC ``row`` into ``into``: its CURIE, identifiers, ATC codes and approval flags."""
@@ -439,6 +452,7 @@ class Curated(NamedTuple):
     by_unii: dict[str, str]
     ids: set[str]
     classes: set[str]
+    epc: dict[str, str]  # FDA Established Pharmacologic Class code (NDFRT:N...) -> curated class id
 
 
 def load_curated(path: Path) -> Curated:
@@ -446,6 +460,7 @@ def load_curated(path: Path) -> Curated:
     by_unii: dict[str, str] = {}
     ids: set[str] = set()
     classes: set[str] = set()
+    epc: dict[str, str] = {}
     for r in read_tsv(path):
         ids.add(r["id"])
         if r.get("kind") == "DRUG_CLASS":
@@ -453,7 +468,9 @@ def load_curated(path: Path) -> Curated:
         for x in r.get("xrefs", "").split("|"):
             if x.startswith("UNII:"):
                 by_unii.setdefault(x[5:], r["id"])
-    return Curated(by_unii, ids, classes)
+            elif x.startswith("NDFRT:") and r.get("kind") == "DRUG_CLASS":
+                epc[x[6:]] = r["id"]
+    return Curated(by_unii, ids, classes, epc)
 
 
 def assign_ids(medic: list[Row], uniis: dict[str, str], curated: Curated) -> dict[str, str]:
@@ -495,8 +512,10 @@ def drug_row(row: Row, ident: str, names: dict[str, set[str]], biologics: set[st
     label = inn_label(row["curie_label"])
     kind, kind_source = drug_kind(row, label, biologics)
     moiety = active_moiety(label)
-    synonyms = {s for s in names["synonyms"] | ({moiety} - taken) if s and s.lower() != label.lower()}
-    sources = {"medic", kind_source} | ({"fda-unii"} if names["synonyms"] | names["brands"] else set())
+    purple = names.get("purple", set())
+    synonyms = {s for s in names["synonyms"] | purple | ({moiety} - taken) if s and s.lower() != label.lower()}
+    sources = {"medic", kind_source} | ({"fda-unii"} if names["synonyms"] | names["brands"] else set()) | (
+        {"fda-purple-book"} if purple - {label} else set())
     return [ident, label, kind, join(synonyms), "", join(names["brands"]), "", join(xrefs_of(row)), "",
             "|".join(sorted(sources)), drug_note(row)]
 
@@ -908,6 +927,7 @@ def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     by_drug = names_by_drug(uniis, names)
     purple = read_tsv(d / "medi_approvals_fda_purple_book.tsv")
     biologics = {r["corrected_curie_norm"] for r in purple}
+    purple_book_names(purple, by_drug)
     fda = first_fda(read_tsv(d / "medi_approvals_fda_orange_book.tsv"), purple)
     known = {inn_label(r["curie_label"]).lower() for r in medic} | {
         s.lower() for v in by_drug.values() for s in v["synonyms"]}
@@ -917,7 +937,7 @@ def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     stats["MeDIC rows folded into another row (same label, or salt-form label)"] = sum(
         len(r["merged"].split("|")) for r in medic if r.get("merged"))
     stats["curated ids reused"] = sorted(set(ids.values()) & curated.ids)
-    return {"medic": medic, "ids": ids, "uniis": uniis, "names": by_drug, "unii_names": names,
+    return {"medic": medic, "ids": ids, "uniis": uniis, "names": by_drug, "unii_names": names, "curated": curated,
             "taken": set(ids.values()) | curated.ids,
             "drugs": [drug_row(r, ids[r["curie"]], by_drug[r["curie"]], biologics, known) for r in medic],
             "approvals": approval_rows(medic, ids, fda, first_ema(read_tsv(d / "medi_approvals_ema_epar.tsv")))}
@@ -939,7 +959,33 @@ def derive_drugcentral(args: argparse.Namespace, ctx: dict, labels: dict[str, st
     ind = indication_rows(indications_in, join_, mondo_maps(args.mondo_dir, labels), counts)
     stats["indication join (rows)"] = dict(sorted(join_.counts.items()))
     stats["row counts"] = dict(sorted(counts.items()))
-    return {"extra": extra, "mechanisms": mech, "targets": target_rows(targets_in), "indications": ind}
+    members = class_members(d / "drugcentral2016_pharm_class.tsv", join_, ctx["curated"].epc)
+    return {"extra": extra, "mechanisms": mech, "targets": target_rows(targets_in), "indications": ind,
+            "members": members}
+
+
+def class_members(path: Path, join_: DrugJoin, epc: dict[str, str]) -> dict[str, str]:
+    """Bulk drug id -> curated class id, from the FDA EPC classes DrugCentral gives each drug
+    (drugcentral2016_pharm_class.tsv) that a curated class row names by its NDFRT code; a drug in several
+    such classes keeps the first by class id."""
+    out: dict[str, str] = {}
+    rows = [r for r in read_tsv(path) if r["SOURCE"] == "FDA" and r["TYPE"] == "EPC" and r["CLASS_SOURCE_ID"] in epc]
+    for r in sorted(rows, key=lambda r: (epc[r["CLASS_SOURCE_ID"]], r["DRUG_ID"].zfill(8))):
+        drug = join_.find(r["DRUG_ID"], "", r["DRUG_NAME"], count=False)
+        if drug:
+            out.setdefault(drug, epc[r["CLASS_SOURCE_ID"]])
+    return out
+
+
+def set_classes(rows: list[list[str]], members: dict[str, str]) -> int:
+    """Fill the parent_class of drug rows from ``members`` (adding DrugCentral as a source); returns how many."""
+    filled = 0
+    for r in rows:
+        if r[0] in members and not r[8]:
+            r[8] = members[r[0]]
+            r[9] = "|".join(sorted(set(r[9].split("|")) | {"drugcentral2016"}))
+            filled += 1
+    return filled
 
 
 def drug_stats(drugs: list[list[str]], extra: list[list[str]], approvals: list[list[str]],
@@ -1020,6 +1066,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     dc = derive_drugcentral(args, ctx, labels, stats)
     out = args.out
     stats["names dropped as another drug's label"] = drop_foreign_labels(ctx["drugs"] + dc["extra"])
+    stats["drugs given a curated class (FDA EPC via DrugCentral)"] = set_classes(ctx["drugs"] + dc["extra"],
+                                                                                 dc["members"])
     stats["drugs"] = write_tsv(out / "drugs.tsv", DRUG_COLUMNS, ctx["drugs"] + dc["extra"])
     stats["approvals"] = write_tsv(out / "approvals.tsv", APPROVAL_COLUMNS, ctx["approvals"])
     stats["indications"] = write_tsv(out / "indications.tsv", INDICATION_COLUMNS, dc["indications"])

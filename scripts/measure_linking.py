@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kg.model import StudyRecord  # noqa: E402
-from kg.normalize import DOSAGE_WORDS, Lexicon, build_lexicon, is_placebo, link_record, norm  # noqa: E402
+from kg.normalize import DOSAGE_WORDS, Lexicon, Link, build_lexicon, is_placebo, link_record, norm  # noqa: E402
 from kg.refdata import load_reference  # noqa: E402
 from kg.sources import parse_text  # noqa: E402
 
@@ -100,14 +100,18 @@ def entity_labels(lex: Lexicon) -> dict[str, str]:
 def record_mentions(lex: Lexicon, rec: StudyRecord, labels: dict[str, str]) -> list[Mention]:
     """Drug/Biological non-placebo interventions and condition mentions of one record, with their links."""
     links = link_record(lex, rec)
-    by_path = {lk.path: lk for lk in links if lk.role == "intervention"}
+    by_path: dict[str, list[Link]] = {}
+    for lk in links:
+        if lk.role == "intervention" and lk.entity:
+            by_path.setdefault(lk.path, []).append(lk)
     nct, out = nct_of(rec), []
     for i, iv in enumerate(rec.interventions):
         if (iv.type or "").strip().lower() in DRUG_TYPES and not is_placebo(iv.name):
-            lk = by_path.get(f"interventions[{i}].name")
-            iri = str(lk.entity) if lk and lk.entity else ""
-            out.append(Mention("intervention", nct, iv.name, iri, labels.get(iri, ""), lk.method if lk else "",
-                               "; ".join(iv.other_names)))
+            found = by_path.get(f"interventions[{i}].name", [])
+            # A combination links each product it names: the mention counts once, with all its entities.
+            iris = [str(lk.entity) for lk in found]
+            out.append(Mention("intervention", nct, iv.name, " ".join(iris), " + ".join(labels.get(x, "") for x in iris),
+                               found[0].method if found else "unlinked", "; ".join(iv.other_names)))
     for lk in links:
         if lk.role == "condition":
             iri = str(lk.entity) if lk.entity else ""

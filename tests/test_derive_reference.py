@@ -255,3 +255,25 @@ def test_tables_are_sorted_trimmed_tsv(bulk):
         assert lines == sorted(lines), path.name
         for line in lines:
             assert all(cell == cell.strip() for cell in line.split("\t")), path.name
+
+
+# ------------------------------------------------------------------ classes and book names
+
+
+def test_curated_class_gains_members_by_its_fda_epc_code(bulk):
+    row = _drug(bulk, "ciclosporin")  # DrugCentral 760 has EPC N0000175457, the curated class's NDFRT xref
+    assert row["parent_class"] == "calcineurin-inhibitors"
+    assert "drugcentral2016" in _multi(row, "source")
+
+
+def test_mesh_classes_and_epc_codes_no_curated_class_names_give_no_member(bulk):
+    assert not _drug(bulk, "vardenafil-chebi-46295")["parent_class"]  # MeSH PA row only
+    assert not any(r["parent_class"] for r in _rows(bulk / "drugs.tsv") if r["label"] == "bortezomib")
+
+
+def test_purple_book_product_names_are_synonyms_without_the_fda_suffix(bulk):
+    row = next(r for r in _rows(bulk / "drugs.tsv") if r["label"].lower() == "rituximab")
+    assert "rituxiproductA" in _multi(row, "synonyms")  # a made-up product name, "-wxyz" stripped
+    assert "rituximab-pvvr" not in _multi(row, "synonyms")  # the label itself once the suffix is stripped
+    assert "fda-purple-book" in _multi(row, "source")
+    assert not any("Antitoxin" in s for s in _multi(row, "synonyms"))

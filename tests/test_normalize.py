@@ -23,6 +23,10 @@ def lex():
     ("Revlimid", "lenalidomide"),
     ("méthotrexate", "methotrexate"),
     ("MMF", "mycophenolate-mofetil"),
+    ("OnabotulinumtoxinA", "botulinum-toxin-type-a"),  # Purple Book proper name, via the bulk table
+    ("PDE5I (phosphodiesterase-5 inhibitor)", "pde5-inhibitors"),
+    ("Phosphodiesterase type 5 Inhibitor (PDE5I)", "pde5-inhibitors"),
+    ("autologous mesenchymal stem cells", "mesenchymal-stromal-cells"),
 ])
 def test_drug_names_as_documents_write_them(lex, mention, drug):
     entry, _ = link_name(lex, mention, DRUGS)
@@ -123,3 +127,42 @@ def test_abbreviations_in_free_text_count_only_in_capitals(lex):
 def test_norm_folds_case_accents_marks_and_punctuation():
     assert norm("DARATUMUMAB (DARZALEX®)") == "daratumumab darzalex"
     assert norm("Lupus érythémateux  systémique") == "lupus erythemateux systemique"
+
+
+def _intervention_links(lex, name: str, other_names: tuple[str, ...] = ()):
+    rec = StudyRecord(format="ctgov_v2", interventions=(Intervention("Drug", name, other_names=other_names),))
+    return [(lk.method, str(lk.entity).rsplit("/", 1)[-1] if lk.entity else None) for lk in link_record(lex, rec)]
+
+
+def test_a_combination_links_each_product_it_names(lex):
+    assert _intervention_links(lex, "Tadalafil 5mg/sildenafil 25 mg") == [
+        ("combination-part", "tadalafil"), ("combination-part", "sildenafil")]
+    assert _intervention_links(lex, "Naltrexone HCL/ Yohimbine HCL") == [
+        ("combination-part", "naltrexone"), ("combination-part", "yohimbine")]
+
+
+def test_a_combination_part_that_names_no_product_is_left_out(lex):
+    assert _intervention_links(lex, "Sildenafil and questionnaire") == [("combination-part", "sildenafil")]
+    assert _intervention_links(lex, "TPN171H tablet plus SK3530") == [("unlinked", None)]
+
+
+def test_a_whole_name_wins_over_its_parts(lex):
+    # the parts are tried only when the whole name links to nothing
+    assert _intervention_links(lex, "Botulinum toxin type A 50 units") == [("contained-name", "botulinum-toxin-type-a")]
+    assert _intervention_links(lex, "Radical prostatectomy with implantation of allograft") == [("unlinked", None)]
+
+
+def test_a_combination_arm_tests_every_product_of_the_combination(lex):
+    from kg.emit import Document, emit_record
+    from kg.model import Arm
+    from kg.namespace import TKG
+
+    rec = StudyRecord(format="ctgov_v2",
+                      interventions=(Intervention("Drug", "Tadalafil + Tamsulosin"), Intervention("Drug", "Tamsulosin")),
+                      arms=(Arm("Combination", "EXPERIMENTAL", interventions=("Drug: Tadalafil + Tamsulosin",)),
+                            Arm("Monotherapy", "ACTIVE_COMPARATOR", interventions=("Drug: Tamsulosin",))))
+    _, triples = emit_record(rec, link_record(lex, rec), Document("combo.json", "0" * 64, "ctgov_v2"))
+    tested = {str(o).rsplit("/", 1)[-1] for _, p, o in triples if p == TKG.testsDrug}
+    administered = {str(o).rsplit("/", 1)[-1] for _, p, o in triples if p == TKG.administers}
+    assert tested == {"tadalafil", "tamsulosin"}
+    assert administered == {"tadalafil", "tamsulosin"}

@@ -102,11 +102,18 @@ def test_corpus_graph_reference_nodes_are_one_hop_out_of_a_document(corpus_store
 
 
 def test_corpus_graph_hides_ancestors_only_the_hierarchy_reaches(corpus_store, corpus):
-    ancestors = values(corpus_store, f"""SELECT DISTINCT ?a WHERE {{
-        ?study tkg:studiesCondition ?c . ?c rdfs:subClassOf+ ?a . FILTER(isIRI(?a) && ?a != tkg:Condition)
-        FILTER NOT EXISTS {{ GRAPH ?g {{ {{ ?a ?p ?o }} UNION {{ ?s ?p ?a }} }} {IN_DOCUMENT} }}
-        FILTER NOT EXISTS {{ ?x ?q ?a . FILTER(?q NOT IN (rdfs:subClassOf, tkg:hasBasisIn))
-                             GRAPH ?g {{ ?x ?p2 ?o2 }} {IN_DOCUMENT} }} }}""")
+    # Set algebra in Python: the same question as one SPARQL query with two FILTER NOT EXISTS over all
+    # graphs took minutes on the bulk reference graph.
+    in_documents = values(corpus_store, f"SELECT DISTINCT ?n WHERE {{ GRAPH ?g {{ {{ ?n ?p ?o }} UNION {{ ?s ?p ?n }} }} "
+                                        f"{IN_DOCUMENT} }}")
+    document_subjects = values(corpus_store, f"SELECT DISTINCT ?x WHERE {{ GRAPH ?g {{ ?x ?p ?o }} {IN_DOCUMENT} }}")
+    candidates = values(corpus_store, """SELECT DISTINCT ?a WHERE { ?study tkg:studiesCondition ?c .
+        ?c rdfs:subClassOf+ ?a . FILTER(isIRI(?a) && ?a != tkg:Condition) }""") - in_documents
+    listed = " ".join(f"<{a}>" for a in sorted(candidates))
+    rows = run_sparql(corpus_store, PFX + f"""SELECT DISTINCT ?x ?a WHERE {{ VALUES ?a {{ {listed} }}
+        ?x ?q ?a . FILTER(?q NOT IN (rdfs:subClassOf, tkg:hasBasisIn)) }}""").rows
+    touched = {a.value for x, a in rows if x.value in document_subjects}
+    ancestors = candidates - touched
     assert ancestors, "no MONDO ancestor of a studied condition in the reference data"
     assert not ancestors & set(corpus)
 

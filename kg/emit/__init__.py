@@ -212,9 +212,12 @@ def _design(out: _Out, study: URIRef) -> None:
 
 
 def _interventions(out: _Out, study: URIRef, links: list[Link]) -> dict[str, URIRef]:
-    """Intervention nodes; returns intervention name (normalised) -> administered entity."""
-    by_path = {lk.path: lk for lk in links if lk.role == "intervention"}
-    administered: dict[str, URIRef] = {}
+    """Intervention nodes; returns intervention name (normalised) -> the entities it administers."""
+    by_path: dict[str, list[Link]] = {}
+    for lk in links:
+        if lk.role == "intervention":
+            by_path.setdefault(lk.path, []).append(lk)
+    administered: dict[str, set[URIRef]] = {}
     for i, iv in enumerate(out.rec.interventions):
         node = iri.part(out.rec_iri, "intervention", i + 1)
         path = f"interventions[{i}].name"
@@ -224,13 +227,13 @@ def _interventions(out: _Out, study: URIRef, links: list[Link]) -> dict[str, URI
         out.add(node, TKG.position, Literal(i + 1, datatype=XSD.integer))
         if iv.type:
             out.add(node, TKG.interventionType, Literal(iv.type))
-        link = by_path.get(path)
-        if link and link.kind in ("drug", "placebo", "drug_class") and _is_product(iv.type, link):
-            agent = _entity(out, link)
-            out.add(node, TKG.administers, agent, path)
-            administered[norm(iv.name)] = agent
-            if link.kind == "placebo":
-                out.add(study, TKG.usesPlacebo, agent, path)
+        for link in by_path.get(path, []):
+            if link.kind in ("drug", "placebo", "drug_class") and _is_product(iv.type, link):
+                agent = _entity(out, link)
+                out.add(node, TKG.administers, agent, path)
+                administered.setdefault(norm(iv.name), set()).add(agent)
+                if link.kind == "placebo":
+                    out.add(study, TKG.usesPlacebo, agent, path)
     return administered
 
 
@@ -246,7 +249,7 @@ def _is_product(itype: str | None, link: Link) -> bool:
     return (itype or "drug").strip().lower() in PRODUCT_TYPES - {"other"}
 
 
-def _arms(out: _Out, study: URIRef, administered: dict[str, URIRef]) -> tuple[set, set]:
+def _arms(out: _Out, study: URIRef, administered: dict[str, set[URIRef]]) -> tuple[set, set]:
     """Arm nodes; returns (drugs of experimental arms, drugs of active-comparator arms)."""
     tested, comparators = set(), set()
     for i, arm in enumerate(out.rec.arms):
@@ -263,20 +266,20 @@ def _arms(out: _Out, study: URIRef, administered: dict[str, URIRef]) -> tuple[se
             for j, iv in enumerate(out.rec.interventions):
                 if norm(iv.name) in (key, norm(name)):
                     out.add(node, TKG.armIntervention, iri.part(out.rec_iri, "intervention", j + 1))
-                    agent = administered.get(norm(iv.name))
-                    if agent is not None and arm.role == "EXPERIMENTAL":
-                        tested.add(agent)
-                    elif agent is not None and arm.role == "ACTIVE_COMPARATOR":
-                        comparators.add(agent)
+                    agents = administered.get(norm(iv.name), set())
+                    if arm.role == "EXPERIMENTAL":
+                        tested |= agents
+                    elif arm.role == "ACTIVE_COMPARATOR":
+                        comparators |= agents
     return tested, comparators
 
 
-def _drug_roles(out: _Out, study: URIRef, links: list[Link], administered: dict[str, URIRef]) -> set:
+def _drug_roles(out: _Out, study: URIRef, links: list[Link], administered: dict[str, set[URIRef]]) -> set:
     tested, comparators = _arms(out, study, administered)
     drugs = {lk.entity or iri.mention(lk.kind, lk.text): lk for lk in links
              if lk.role == "intervention" and lk.kind in ("drug", "drug_class")}
     if not tested:  # no arm says which drugs are experimental: all but comparators are
-        tested = {d for d in administered.values() if d in drugs} - comparators
+        tested = {d for agents in administered.values() for d in agents if d in drugs} - comparators
     for lk in links:
         if lk.role == "title_drug":
             tested.add(_entity(out, lk))

@@ -1,0 +1,76 @@
+"""Documents of our own, naming myeloma drugs other than the corpus's, come out of the headline query.
+
+tests/fixtures/repurposing/ holds a ClinicalTrials.gov API v2 record (bortezomib in lupus nephritis) and a
+ClinicalTrials.Veeva page (isatuximab in generalized myasthenia gravis). Built with the bundled corpus,
+both must be rows of the headline query with their approval, its source and the hierarchy path, while
+the corpus's dupilumab and stromal-cell studies must still not be.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.explain import explain_rows
+from kg.query import run_named
+from kg.resources import corpus_files
+from kg.store import open_store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "repurposing"
+HEADLINE = "myeloma-drugs-repurposed-for-autoimmunity"
+BORTEZOMIB_STUDY = "NCT09990021"
+ISATUXIMAB_STUDY = "NCT09990022"
+
+
+@pytest.fixture(scope="module")
+def store():
+    store = open_store(None)
+    report = build([*corpus_files(), *sorted(FIXTURES.iterdir())], store, progress=False)
+    assert not report.errors
+    return store
+
+
+@pytest.fixture(scope="module")
+def headline(store):
+    return run_named(store, HEADLINE)
+
+
+def rows_of(results, identifier: str) -> list[dict[str, str]]:
+    rows = [{k: getattr(v, "value", "") for k, v in zip(results.variables, values)} for values in results.rows]
+    return [r for r in rows if identifier in r["identifiers"].split()]
+
+
+@pytest.mark.parametrize("study, drug, condition, document", [
+    (BORTEZOMIB_STUDY, "bortezomib", "lupus nephritis", "ctgov_bortezomib_lupus_nephritis.json"),
+    (ISATUXIMAB_STUDY, "isatuximab", "generalized myasthenia gravis", "isatuximab_myasthenia_veeva.txt"),
+])
+def test_own_document_is_a_headline_row_with_its_approvals_and_sources(headline, study, drug, condition, document):
+    rows = rows_of(headline, study)
+    assert rows, f"{study} is not in the headline answer"
+    assert {r["drugLabel"] for r in rows} == {drug}
+    assert {r["conditionLabel"] for r in rows} == {condition}
+    assert {r["document"] for r in rows} == {document}
+    assert {r["agency"] for r in rows} >= {"U.S. Food and Drug Administration", "European Medicines Agency"}
+    assert all(r["indicationLabel"] == "plasma cell myeloma" for r in rows)
+    assert all(r["approvalSource"] for r in rows)
+    dated = {r["agency"] for r in rows if r["approvalDate"]}
+    assert dated == {"U.S. Food and Drug Administration", "European Medicines Agency"}
+
+
+def test_lupus_nephritis_path_reaches_autoimmune_disease_in_the_explanation(store, headline):
+    text = explain_rows(store, headline)
+    blocks = [b for b in text.split("\n- ") if b.startswith(f"https://w3id.org/trialkg/id/study/nct/{BORTEZOMIB_STUDY}")]
+    assert blocks, text
+    for block in blocks:
+        condition = next(line.strip() for line in block.splitlines() if line.strip().startswith("condition:"))
+        assert condition == ("condition:  lupus nephritis --has basis in--> systemic lupus erythematosus "
+                             "--subClassOf--> lupus erythematosus --subClassOf--> autoimmune disease")
+        assert "approval: " in block and "source: https://" in block
+
+
+def test_dupilumab_and_stromal_cell_studies_are_still_not_headline_rows(headline):
+    drugs = {getattr(dict(zip(headline.variables, v))["drugLabel"], "value", "") for v in headline.rows}
+    assert "dupilumab" not in drugs
+    assert not any("mesenchymal" in d for d in drugs)
+    assert not rows_of(headline, "NCT04244006")
+    assert not rows_of(headline, "EUCTR2017-001400-29")
