@@ -41,6 +41,7 @@ class TKG(DefinedNamespace):
     InclusionCriterion: URIRef
     Intervention: URIRef
     InterventionalTrial: URIRef
+    LabelledIndication: URIRef
     MechanismOfAction: URIRef
     MedDRALevel: URIRef
     MedDRATerm: URIRef

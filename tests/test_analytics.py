@@ -117,7 +117,23 @@ def test_stats_most_connected_has_the_highest_degree(corpus_store, stats):
 def test_stats_printout_names_each_section(corpus_store):
     out = io.StringIO()
     analytics.stats(corpus_store, out=out)
-    assert all(s in out.getvalue() for s in ("instances per class:", "triples per predicate:", "most connected"))
+    assert all(s in out.getvalue() for s in ("instances per class:", "triples per predicate:", "most connected",
+                                             "reference entities per kind:", "per kind and source:"))
+
+
+def test_stats_count_reference_entities_by_kind_as_sparql_does(corpus_store, stats):
+    expected = run_sparql(corpus_store, f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ GRAPH <{iri.REFERENCE_GRAPH}> "
+                          f"{{ ?d a <{viz.TKG.MonoclonalAntibody}> }} }}").rows[0][0].value
+    assert dict(stats.reference_kinds)["tkg:MonoclonalAntibody"] == int(expected) > 100
+
+
+def test_stats_count_reference_entities_by_source(stats):
+    by_source = {(kind, source): n for kind, source, n in stats.reference_sources}
+    assert by_source[("tkg:Approval", "fda-orange-book")] > 1000
+    assert by_source[("tkg:Approval", "ema-epar")] > 500
+    assert by_source[("tkg:MechanismOfAction", "drugcentral2016")] > 1000
+    # documents are not reference data: no study is counted
+    assert not any(kind.endswith("Trial") or kind.endswith("Study") for kind, _, _ in stats.reference_sources)
 
 
 def test_results_frame_has_the_query_columns_and_rows(corpus_store):

@@ -115,9 +115,10 @@ def _approval(g: Graph, a: Approval) -> None:
 
 
 def _indication(g: Graph, i: Indication) -> None:
-    """A labelled indication (FDA label, via DrugCentral) as an approval for that indication, without a date."""
+    """A labelled indication (FDA label, via DrugCentral): an approval for that indication, without a date."""
     node, drug, cond = iri.entity("approval", f"{i.drug}-fda-label-{i.indication}"), drug_iri(i.drug), condition_iri(i.indication)
     g.add((node, RDF.type, TKG.Approval))
+    g.add((node, RDF.type, TKG.LabelledIndication))
     g.add((node, RDFS.label, Literal(f"FDA-labelled indication of {i.drug}: {i.indication_text or i.indication}", lang="en")))
     g.add((drug, TKG.hasApproval, node))
     g.add((drug, TKG.approvedFor, cond))
