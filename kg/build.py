@@ -19,7 +19,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
 from kg import iri, reference_compile
-from kg.emit import Document, emit_record, record_key, study_key
+from kg.emit import Document, emit_record, study_key
 from kg.emit.metadata import dataset_description
 from kg.emit.reference import reference_graph
 from kg.model import SourceError, StudyRecord

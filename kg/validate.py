@@ -21,7 +21,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kg.emit.reference import reference_graph
-from kg.iri import GRAPH, ONTOLOGY_GRAPH, REFERENCE_GRAPH
+from kg.iri import GRAPH, REFERENCE_GRAPH
 from kg.ontology_build import load_tbox
 from kg.refdata import Reference, load_reference
 from kg.resources import ontology_dir

@@ -1,7 +1,6 @@
 """Ontology v1: generated files in sync, parsers, HermiT, shapes and violation queries."""
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -65,13 +64,12 @@ def test_hermit_finds_ontology_and_reference_consistent():
 def test_hermit_infers_a_monoclonal_antibody_is_a_drug():
     import owlready2
 
-    with tempfile.TemporaryDirectory() as tmp:
-        world = owlready2.World()
-        onto = world.get_ontology((ROOT / "ontology" / "trialkg.owl").as_uri()).load()
-        with onto:
-            mab = onto.MonoclonalAntibody("example_mab")
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-        assert onto.Drug in mab.is_a or onto.Drug in mab.INDIRECT_is_a
+    world = owlready2.World()
+    onto = world.get_ontology((ROOT / "ontology" / "trialkg.owl").as_uri()).load()
+    with onto:
+        mab = onto.MonoclonalAntibody("example_mab")
+    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    assert onto.Drug in mab.is_a or onto.Drug in mab.INDIRECT_is_a
 
 
 def test_reasoner_check_degrades_without_java(monkeypatch):

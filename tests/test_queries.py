@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import pyoxigraph as ox
 import pytest
 
 from kg.explain import explain_rows

@@ -1,6 +1,5 @@
 """Reference tables: the compiled artifact is in sync, and merging curated over bulk rows."""
 
-from pathlib import Path
 
 from kg import reference_compile
 from kg.refdata import Drug, Reference, _merge, load_reference

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixture_text import read_fixture, resolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,21 +21,6 @@ CASES = sorted(path.stem for path in FIXTURES.glob("*.txt"))
 CORPUS_CASE = "corpus_nct06965244_no_interventions"
 
 
-def _read(case: str) -> str:
-    # Bytes, so that Windows line endings and NBSP reach the reader as written.
-    return (FIXTURES / f"{case}.txt").read_bytes().decode("utf-8")
-
-
-def _resolve(out: dict[str, Any], key: str) -> Any:
-    """The value at a span key such as "eligibility.inclusion[2]" in to_json output."""
-    value: Any = out
-    for name, index in re.findall(r"(\w+)(?:\[(\d+)\])?", key):
-        value = value[name]
-        if index:
-            value = value[int(index)]
-    return value
-
-
 def test_cases_have_fixtures() -> None:
     assert len(CASES) >= 4
     assert all((FIXTURES / f"{case}.json").exists() for case in CASES)
@@ -44,21 +28,21 @@ def test_cases_have_fixtures() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_record_equals_expected_json(case: str) -> None:
-    out = to_json(parse_clinconnect(_read(case)))
+    out = to_json(parse_clinconnect(read_fixture(FIXTURES, case)))
     out.pop("spans")
     assert out == json.loads((FIXTURES / f"{case}.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_span_text_is_the_value(case: str) -> None:
-    text = clean_text(_read(case))
+    text = clean_text(read_fixture(FIXTURES, case))
     record = parse_clinconnect(text)
     out = to_json(record)
     assert {"title", "registry_ids[0]", "status"} <= set(record.spans)
     for key, span in record.spans.items():
         piece = text[span.start:span.end]
         assert text[:span.start].count("\n") + 1 == span.line_start, key
-        value = _resolve(out, key)
+        value = resolve(out, key)
         if key.startswith("phases["):
             assert value in phases_in(piece), key
         elif key == "status":
@@ -72,7 +56,7 @@ def test_span_text_is_the_value(case: str) -> None:
 
 
 def test_nct06965244_has_no_interventions_and_its_page_fields() -> None:
-    record = parse_clinconnect(_read(CORPUS_CASE))
+    record = parse_clinconnect(read_fixture(FIXTURES, CORPUS_CASE))
     assert record.interventions == () and record.arms == ()
     assert record.registry_ids == (Identifier("NCT", "NCT06965244"),)
     assert record.sponsor == "ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS"
@@ -83,7 +67,7 @@ def test_nct06965244_has_no_interventions_and_its_page_fields() -> None:
 
 
 def test_criteria_split_at_heading_items_and_sub_bullets_stay_items() -> None:
-    eligibility = parse_clinconnect(_read(CORPUS_CASE)).eligibility
+    eligibility = parse_clinconnect(read_fixture(FIXTURES, CORPUS_CASE)).eligibility
     assert eligibility.inclusion[0] == "Patients of at least 18 years of age"
     assert "stable dose of GCs ≤15mg/day and/or" in eligibility.inclusion
     assert eligibility.exclusion[0].startswith("Kidney function")
@@ -93,25 +77,25 @@ def test_criteria_split_at_heading_items_and_sub_bullets_stay_items() -> None:
 
 
 def test_keywords_on_separate_lines_are_separate() -> None:
-    record = parse_clinconnect(_read("blank_lines_keyword_lines_sub_bullets"))
+    record = parse_clinconnect(read_fixture(FIXTURES, "blank_lines_keyword_lines_sub_bullets"))
     assert record.keywords == (
         "Sjögren Syndrome", "Salivary Gland Ultrasound", "Observational Cohort")
 
 
 def test_missing_gender_value_and_launch_date() -> None:
-    record = parse_clinconnect(_read("missing_sections_no_launch_date"))
+    record = parse_clinconnect(read_fixture(FIXTURES, "missing_sections_no_launch_date"))
     assert record.eligibility.sex is None and record.dates == () and record.keywords == ()
     assert record.eligibility.inclusion[1] == "Able to walk 10 metres with or without a walking aid"
 
 
 def test_parse_document_gives_one_record() -> None:
-    records = parse_document(_read(CORPUS_CASE))
+    records = parse_document(read_fixture(FIXTURES, CORPUS_CASE))
     assert len(records) == 1 and records[0].format == "clinconnect"
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_detect_own_layout(case: str) -> None:
-    assert detect(_read(case))
+    assert detect(read_fixture(FIXTURES, case))
 
 
 @pytest.mark.parametrize("name", ["000_68a7e877c7eabcd1.txt", "001_9e8657f116fdd077.txt",

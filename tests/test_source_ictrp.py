@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixture_text import main_text, read_fixture, resolve, squash
 
 from kg.model import SourceError, to_json
 from kg.sources import ictrp, letter
@@ -29,27 +29,7 @@ DERIVED = re.compile(r"^(status|phases\[\d+\]|study_type|allocation|masking|inte
 
 
 def read(name: str) -> str:
-    """The fixture as stored: bytes decoded without newline translation (CRLF stays)."""
-    return (FIXTURES / f"{name}.txt").read_bytes().decode("utf-8")
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def resolve(data: Any, path: str) -> Any:
-    """The value at a span key such as "eligibility.exclusion[6]" or "interventions[0].name"."""
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        data = data[int(part[1:-1])] if part.startswith("[") else data[part]
-    return data
-
-
-def main_text(value: Any) -> str:
-    if isinstance(value, dict):
-        for key in ("value", "name", "measure", "code", "raw"):
-            if value.get(key) is not None:
-                return str(value[key])
-    return str(value)
+    return read_fixture(FIXTURES, name)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,7 +51,7 @@ def test_every_span_slice_holds_its_value(case: str) -> None:
         assert 0 <= span.start < span.end <= len(text), key
         assert text.count("\n", 0, span.start) + 1 == span.line_start, key
         if not DERIVED.match(key):
-            assert squash(main_text(resolve(data, key))) in squash(text[span.start:span.end]), key
+            assert squash(str(main_text(resolve(data, key)))) in squash(text[span.start:span.end]), key
 
 
 def test_euctr_corpus_key_facts() -> None:

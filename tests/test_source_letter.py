@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixture_text import main_text, read_fixture, resolve, squash
 
 from kg.model import to_json
 from kg.sources import ictrp, letter
@@ -26,25 +26,7 @@ DERIVED = re.compile(r"^eligibility\.min_age$")
 
 
 def read(name: str) -> str:
-    return (FIXTURES / f"{name}.txt").read_bytes().decode("utf-8")
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def resolve(data: Any, path: str) -> Any:
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        data = data[int(part[1:-1])] if part.startswith("[") else data[part]
-    return data
-
-
-def main_text(value: Any) -> str:
-    if isinstance(value, dict):
-        for key in ("name", "raw"):
-            if value.get(key) is not None:
-                return str(value[key])
-    return str(value)
+    return read_fixture(FIXTURES, name)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -69,7 +51,7 @@ def test_every_span_slice_holds_its_value(case: str) -> None:
         if DERIVED.match(key):
             assert re.search(r"\d+", text[span.start:span.end]), key
         else:
-            assert squash(main_text(resolve(data, key))) in squash(text[span.start:span.end]), key
+            assert squash(str(main_text(resolve(data, key), ("name", "raw")))) in squash(text[span.start:span.end]), key
 
 
 def test_corpus_letter_key_facts() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixture_text import main_text, read_fixture, resolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,23 +23,6 @@ MAPPED = {"status", "study_type", "register", "enrollment", "summary", "eligibil
           "eligibility.healthy_volunteers", "eligibility.min_age", "eligibility.max_age"}
 
 
-def _read(case: str) -> str:
-    # Bytes, so that Windows line endings and NBSP reach the reader as written.
-    return (FIXTURES / f"{case}.txt").read_bytes().decode("utf-8")
-
-
-def _resolve(out: dict[str, Any], key: str) -> Any:
-    """The value at a span key such as "arms[1].interventions[0]" in to_json output."""
-    value: Any = out
-    for name, index in re.findall(r"(\w+)(?:\[(\d+)\])?", key):
-        value = value[name]
-        if index:
-            value = value[int(index)]
-    if isinstance(value, dict):
-        return value.get("value", value.get("name"))
-    return value
-
-
 def test_cases_have_fixtures() -> None:
     assert len(CASES) >= 5
     assert all((FIXTURES / f"{case}.json").exists() for case in CASES)
@@ -48,21 +30,21 @@ def test_cases_have_fixtures() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_record_equals_expected_json(case: str) -> None:
-    out = to_json(parse_veeva(_read(case)))
+    out = to_json(parse_veeva(read_fixture(FIXTURES, case)))
     out.pop("spans")
     assert out == json.loads((FIXTURES / f"{case}.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_span_text_is_the_value(case: str) -> None:
-    text = clean_text(_read(case))
+    text = clean_text(read_fixture(FIXTURES, case))
     record = parse_veeva(text)
     out = to_json(record)
     assert {"title", "sponsor", "registry_ids[0]", "status"} <= set(record.spans)
     for key, span in record.spans.items():
         piece = text[span.start:span.end]
         assert text[:span.start].count("\n") + 1 == span.line_start, key
-        value = _resolve(out, key)
+        value = main_text(resolve(out, key), ("value", "name"))
         if key.startswith("phases["):
             assert value in phases_in(piece), key
         elif key.endswith(".role"):
@@ -74,7 +56,7 @@ def test_span_text_is_the_value(case: str) -> None:
 
 
 def test_spans_of_summary_and_enrollment_cover_their_lines() -> None:
-    text = clean_text(_read("corpus_nct04244006_dupilumab_placebo"))
+    text = clean_text(read_fixture(FIXTURES, "corpus_nct04244006_dupilumab_placebo"))
     record = parse_veeva(text)
     summary = record.spans["summary"]
     assert text[summary.start:summary.end].startswith("To date, there are no effective therapy")
@@ -84,7 +66,7 @@ def test_spans_of_summary_and_enrollment_cover_their_lines() -> None:
 
 
 def test_nct07110662_identifiers_and_phases() -> None:
-    record = parse_veeva(_read("corpus_nct07110662_daratumumab_ten"))
+    record = parse_veeva(read_fixture(FIXTURES, "corpus_nct07110662_daratumumab_ten"))
     assert record.registry_ids == (
         Identifier("NCT", "NCT07110662"),
         Identifier("EU_CT", "2024-512164-63-00", "EU Trial (CTIS) Number"),
@@ -100,7 +82,7 @@ def test_nct07110662_identifiers_and_phases() -> None:
 
 
 def test_nct04244006_two_arms_with_placebo_comparator() -> None:
-    record = parse_veeva(_read("corpus_nct04244006_dupilumab_placebo"))
+    record = parse_veeva(read_fixture(FIXTURES, "corpus_nct04244006_dupilumab_placebo"))
     assert [(arm.label, arm.role, arm.interventions) for arm in record.arms] == [
         ("Dupilumab", "EXPERIMENTAL", ("Dupilumab Prefilled Syringe",)),
         ("Placebo", "PLACEBO_COMPARATOR", ("Placebo Prefilled Syringe",)),
@@ -109,21 +91,21 @@ def test_nct04244006_two_arms_with_placebo_comparator() -> None:
 
 
 def test_thousands_separator_and_non_integer_enrollment() -> None:
-    counted = parse_veeva(_read("reordered_crlf_nbsp_active_comparator")).enrollment
+    counted = parse_veeva(read_fixture(FIXTURES, "reordered_crlf_nbsp_active_comparator")).enrollment
     assert counted is not None and (counted.count, counted.kind) == (3506, "ACTUAL")
-    grouped = parse_veeva(_read("observational_no_phase_blank_lines")).enrollment
+    grouped = parse_veeva(read_fixture(FIXTURES, "observational_no_phase_blank_lines")).enrollment
     assert grouped is not None
     assert (grouped.count, grouped.raw) == (None, "Group 1:14;Group 2:14")
 
 
 def test_trailing_abbreviation_is_not_an_acronym() -> None:
-    record = parse_veeva(_read("observational_no_phase_blank_lines"))
+    record = parse_veeva(read_fixture(FIXTURES, "observational_no_phase_blank_lines"))
     assert record.acronym is None
     assert record.title is not None and record.title.endswith("Pulmonary Disease (COPD)")
 
 
 def test_labels_without_values_are_none() -> None:
-    record = parse_veeva(_read("empty_labels_healthy_volunteers"))
+    record = parse_veeva(read_fixture(FIXTURES, "empty_labels_healthy_volunteers"))
     assert record.conditions == () and record.enrollment is None
     assert record.primary_purpose is None and record.masking is None
     assert record.eligibility.exclusion == ()
@@ -131,19 +113,19 @@ def test_labels_without_values_are_none() -> None:
 
 def test_contacts_are_not_kept() -> None:
     for case in CASES:
-        dumped = json.dumps(to_json(parse_veeva(_read(case))), ensure_ascii=False)
+        dumped = json.dumps(to_json(parse_veeva(read_fixture(FIXTURES, case))), ensure_ascii=False)
         for name in ("Annie IUNG", "Benoit BENSAID", "Helene TEXIER", "María López"):
             assert name not in dumped
 
 
 def test_parse_document_gives_one_record() -> None:
-    records = parse_document(_read("corpus_nct04244006_dupilumab_placebo"))
+    records = parse_document(read_fixture(FIXTURES, "corpus_nct04244006_dupilumab_placebo"))
     assert len(records) == 1 and records[0].format == "veeva"
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_detect_own_layout(case: str) -> None:
-    assert detect(_read(case))
+    assert detect(read_fixture(FIXTURES, case))
 
 
 @pytest.mark.parametrize("name", ["002_25381bd40820c99d.txt", "003_de5121debf90b29f.txt",
