@@ -171,7 +171,8 @@ def reference_sources(store: ox.Store) -> list[tuple[str, str, int]]:
     """(kind, source key, entities) over the reference graph."""
     manager = _namespaces()
     return [(compact(kind.value, manager), source.value, int(n.value))
-            for kind, source, n in run_sparql(store, REFERENCE_SOURCES).rows if kind is not None]
+            for kind, source, n in run_sparql(store, REFERENCE_SOURCES).rows
+            if kind is not None and source is not None and n is not None]
 
 
 def compute_stats(store: ox.Store, top: int = 10) -> Stats:

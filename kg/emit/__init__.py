@@ -211,7 +211,7 @@ def _design(out: _Out, study: URIRef) -> None:
             out.add(study, TKG.enrollmentText, Literal(rec.enrollment.raw), "enrollment")
 
 
-def _interventions(out: _Out, study: URIRef, links: list[Link]) -> dict[str, URIRef]:
+def _interventions(out: _Out, study: URIRef, links: list[Link]) -> dict[str, set[URIRef]]:
     """Intervention nodes; returns intervention name (normalised) -> the entities it administers."""
     by_path: dict[str, list[Link]] = {}
     for lk in links:

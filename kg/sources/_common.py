@@ -88,6 +88,21 @@ class Line:
         return Span(self.number, self.number, self.start + lead, self.start + len(self.text))
 
 
+# A page's sections: heading (lower-cased) -> the lines under it.
+Sections = dict[str, list[Line]]
+
+
+def section_values(sections: Sections, name: str) -> list[Line]:
+    """The non-blank lines of one section (none when the page lacks it)."""
+    return [line for line in sections.get(name, []) if line.stripped]
+
+
+def part_span(line: Line, text: str, last: bool = False) -> Span:
+    """The span of ``text`` inside one line (its last occurrence if ``last``)."""
+    start = line.start + (line.text.rindex(text) if last else line.text.index(text))
+    return Span(line.number, line.number, start, start + len(text))
+
+
 def split_lines(text: str) -> list[Line]:
     """Lines of ``text`` with their offsets (offsets count in ``text`` itself)."""
     out, pos = [], 0

@@ -23,7 +23,7 @@ from typing import Any
 
 from kg.model import Eligibility, Identifier, Span, StudyDate, StudyRecord
 from kg.sources._common import (
-    Line, classify_identifier, clean_text, normalize_status, phases_in, sort_phases,
+    Line, Sections, part_span, section_values, classify_identifier, clean_text, normalize_status, phases_in, sort_phases,
     span_of, split_lines,
 )
 
@@ -53,7 +53,6 @@ _CRITERIA_RE = re.compile(r"^(inclusion|exclusion) criteria\s*:?$", re.I)
 _BULLET_RE = re.compile(r"^[•*\-–]\s*")
 _NUMBER_RE = re.compile(r"^\d{1,2}[.)]\s+")
 
-Sections = dict[str, list[Line]]
 Spans = dict[str, Span]
 
 
@@ -86,16 +85,6 @@ def _sections(lines: list[Line]) -> tuple[list[Line], Sections]:
     return head, sections
 
 
-def _values(sections: Sections, name: str) -> list[Line]:
-    return [line for line in sections.get(name, []) if line.stripped]
-
-
-def _part(line: Line, text: str, last: bool = False) -> Span:
-    """The span of ``text`` inside one line (its last occurrence if ``last``)."""
-    start = line.start + (line.text.rindex(text) if last else line.text.index(text))
-    return Span(line.number, line.number, start, start + len(text))
-
-
 def _iso(text: str) -> str:
     """A page date in ISO 8601, or the text as written when its layout is unknown."""
     for layout, iso in DATE_FORMATS:
@@ -115,12 +104,12 @@ def _head(head: list[Line], spans: Spans) -> dict[str, Any]:
         if trial:
             value = trial.group(1)
             out["registry_ids"] = (Identifier(classify_identifier(value), value),)
-            spans["registry_ids[0]"], seen_trial = _part(line, value, last=True), True
+            spans["registry_ids[0]"], seen_trial = part_span(line, value, last=True), True
         elif launch:
             out["sponsor"] = launch.group("who")
-            spans["sponsor"] = _part(line, launch.group("who"))
+            spans["sponsor"] = part_span(line, launch.group("who"))
             if launch.group("when"):
-                spans["dates[0]"] = _part(line, launch.group("when"), last=True)
+                spans["dates[0]"] = part_span(line, launch.group("when"), last=True)
                 out["dates"].append(StudyDate("launched", _iso(launch.group("when"))))
         elif "title" not in out and (seen_trial or not _key(line.text).startswith("clinconnect")):
             out["title"], spans["title"] = line.stripped, line.span()
@@ -131,10 +120,10 @@ def _trial_information(sections: Sections, dates: list[StudyDate], spans: Spans)
     """"Current as of <date>", the status line and any phase lines."""
     out: dict[str, Any] = {}
     where: dict[str, Span] = {}
-    for line in _values(sections, "trial information"):
+    for line in section_values(sections, "trial information"):
         current = _CURRENT_RE.match(line.stripped)
         if current:
-            spans[f"dates[{len(dates)}]"] = _part(line, current.group(1), last=True)
+            spans[f"dates[{len(dates)}]"] = part_span(line, current.group(1), last=True)
             dates.append(StudyDate("current_as_of", _iso(current.group(1))))
         elif phases_in(line.stripped):
             for code in phases_in(line.stripped):
@@ -150,7 +139,7 @@ def _trial_information(sections: Sections, dates: list[StudyDate], spans: Spans)
 def _timeline(sections: Sections, dates: list[StudyDate], spans: Spans) -> None:
     """Dates printed under the "Timeline" labels; a label with no date adds nothing."""
     kind = None
-    for line in _values(sections, "timeline"):
+    for line in section_values(sections, "timeline"):
         key = _key(line.text)
         if key in TIMELINE_KINDS:
             kind = TIMELINE_KINDS[key]
@@ -164,7 +153,7 @@ def _timeline(sections: Sections, dates: list[StudyDate], spans: Spans) -> None:
 
 def _text(sections: Sections, name: str, spans: Spans, key: str) -> str | None:
     """A section's paragraphs, one per line on the page, separated by a blank line."""
-    lines = _values(sections, name)
+    lines = section_values(sections, name)
     if not lines:
         return None
     spans[key] = span_of(lines)
@@ -186,7 +175,7 @@ def _criteria(sections: Sections, spans: Spans) -> dict[str, tuple[str, ...]]:
             mode = switch.group(1).lower() if switch else mode
             open_item = bool(text) and not switch
             if open_item:
-                items[mode].append((text, _part(line, text, last=True)))
+                items[mode].append((text, part_span(line, text, last=True)))
         elif line.stripped and open_item:
             text, span = items[mode].pop()
             longer = Span(span.line_start, line.number, span.start, line.start + len(line.text))
@@ -201,7 +190,7 @@ def _criteria(sections: Sections, spans: Spans) -> dict[str, tuple[str, ...]]:
 
 
 def _eligibility(sections: Sections, spans: Spans) -> Eligibility:
-    gender = _values(sections, "gender")[:1]
+    gender = section_values(sections, "gender")[:1]
     sex = SEX_WORDS.get(_key(gender[0].text)) if gender else None
     if sex:
         spans["eligibility.sex"] = gender[0].span()
@@ -224,7 +213,7 @@ def parse_clinconnect(text: str) -> StudyRecord:
     dates: list[StudyDate] = fields.pop("dates")
     fields.update(_trial_information(sections, dates, spans))
     _timeline(sections, dates, spans)
-    keywords = _values(sections, "keywords")
+    keywords = section_values(sections, "keywords")
     spans.update({f"keywords[{i}]": line.span() for i, line in enumerate(keywords)})
     return StudyRecord(
         format="clinconnect", keywords=tuple(line.stripped for line in keywords),

@@ -20,7 +20,7 @@ from kg.model import (
     Arm, Condition, Eligibility, Enrollment, Identifier, Intervention, Span, StudyRecord,
 )
 from kg.sources._common import (
-    Line, arm_role, classify_identifier, clean_text, normalize_status, phases_in,
+    Line, Sections, part_span, section_values, arm_role, classify_identifier, clean_text, normalize_status, phases_in,
     sort_phases, span_of, split_lines,
 )
 
@@ -61,7 +61,6 @@ _AGE_FORMS = tuple(re.compile(p + r"(?:\s+old)?$", re.I) for p in (
 ))
 _BULLET_RE = re.compile(r"^(?:[•*\-–]\s*)?(?:\d{1,2}[.)]\s+)?")
 
-Sections = dict[str, list[Line]]
 Spans = dict[str, Span]
 
 
@@ -93,25 +92,15 @@ def _sections(lines: list[Line]) -> tuple[list[Line], Sections]:
     return head, sections
 
 
-def _values(sections: Sections, name: str) -> list[Line]:
-    return [line for line in sections.get(name, []) if line.stripped]
-
-
-def _part(line: Line, text: str, last: bool = False) -> Span:
-    """The span of ``text`` inside one line (its last occurrence if ``last``)."""
-    start = line.start + (line.text.rindex(text) if last else line.text.index(text))
-    return Span(line.number, line.number, start, start + len(text))
-
-
 def _listed(sections: Sections, name: str, key: str, spans: Spans) -> tuple[str, ...]:
-    values = _values(sections, name)
+    values = section_values(sections, name)
     for i, line in enumerate(values):
         spans[f"{key}[{i}]"] = line.span()
     return tuple(line.stripped for line in values)
 
 
 def _first(sections: Sections, name: str, spans: Spans, key: str) -> str | None:
-    values = _values(sections, name)[:1]
+    values = section_values(sections, name)[:1]
     spans.update({key: line.span() for line in values})
     return values[0].stripped if values else None
 
@@ -134,10 +123,10 @@ def _head(head: list[Line], spans: Spans) -> dict[str, Any]:
     if not rest:
         return {}
     title, acronym = _split_title(rest[0].stripped)
-    spans["title"] = _part(rest[0], title)
+    spans["title"] = part_span(rest[0], title)
     out: dict[str, Any] = {"title": title, "acronym": acronym}
     if acronym:
-        spans["acronym"] = _part(rest[0], acronym, last=True)
+        spans["acronym"] = part_span(rest[0], acronym, last=True)
     # A logo's alt text and a one-letter avatar stand before the sponsor's name.
     names = [ln for ln in rest[1:] if len(ln.stripped) > 1 and not _key(ln.text).endswith(" logo")]
     if names:
@@ -150,7 +139,7 @@ def _status(sections: Sections, spans: Spans) -> dict[str, Any]:
     """The status (first line naming no phase) and the phases, one or more a line."""
     out: dict[str, Any] = {}
     where: dict[str, Span] = {}
-    for line in _values(sections, "status and phase"):
+    for line in section_values(sections, "status and phase"):
         for code in phases_in(line.stripped):
             where.setdefault(code, line.span())
         if not phases_in(line.stripped) and "status_text" not in out:
@@ -170,12 +159,12 @@ def _split_typed(text: str) -> tuple[str | None, str]:
 
 def _interventions(sections: Sections, spans: Spans) -> tuple[Intervention, ...]:
     out: list[Intervention] = []
-    for line in _values(sections, "treatments"):
+    for line in section_values(sections, "treatments"):
         kind, name = _split_typed(line.stripped)
         i = len(out)
-        spans[f"interventions[{i}].name"] = _part(line, name, last=True)
+        spans[f"interventions[{i}].name"] = part_span(line, name, last=True)
         if kind:
-            spans[f"interventions[{i}].type"] = _part(line, kind)
+            spans[f"interventions[{i}].type"] = part_span(line, kind)
         out.append(Intervention(type=kind, name=name))
     return tuple(out)
 
@@ -190,21 +179,21 @@ def _identifier(line: Line) -> tuple[str, str | None]:
 
 def _identifiers(sections: Sections, spans: Spans) -> tuple[Identifier, ...]:
     out: list[Identifier] = []
-    for i, line in enumerate(_values(sections, "identifiers")):
+    for i, line in enumerate(section_values(sections, "identifiers")):
         value, label = _identifier(line)
         scheme = classify_identifier(value, label)
         if scheme == "OTHER" and label is None:
             scheme = "SPONSOR"  # the page prints the sponsor's protocol code unlabelled
-        spans[f"registry_ids[{i}]"] = _part(line, value)
+        spans[f"registry_ids[{i}]"] = part_span(line, value)
         if label:
-            spans[f"registry_ids[{i}].label"] = _part(line, label, last=True)
+            spans[f"registry_ids[{i}].label"] = part_span(line, label, last=True)
         out.append(Identifier(scheme, value, label))
     return tuple(out)
 
 
 def _summary(sections: Sections, spans: Spans) -> str | None:
     """"About" then "Full description", paragraphs separated by one blank line."""
-    parts = [_values(sections, name) for name in ("about", "full description")]
+    parts = [section_values(sections, name) for name in ("about", "full description")]
     lines = [ln for part in parts for ln in part]
     if not lines:
         return None
@@ -213,7 +202,7 @@ def _summary(sections: Sections, spans: Spans) -> str | None:
 
 
 def _enrollment(sections: Sections, spans: Spans) -> Enrollment | None:
-    values = _values(sections, "enrollment")
+    values = section_values(sections, "enrollment")
     if not values:
         return None
     text = values[0].stripped
@@ -241,10 +230,10 @@ def _ages(line: Line | None) -> tuple[str | None, str | None]:
 def _criteria(sections: Sections, name: str, spans: Spans) -> tuple[str, ...]:
     """The bulleted items of "Inclusion criteria" or "Exclusion criteria" (``name``)."""
     items: list[str] = []
-    for line in _values(sections, f"{name} criteria"):
+    for line in section_values(sections, f"{name} criteria"):
         item = _BULLET_RE.sub("", line.stripped, count=1)
         if item:
-            spans[f"eligibility.{name}[{len(items)}]"] = _part(line, item, last=True)
+            spans[f"eligibility.{name}[{len(items)}]"] = part_span(line, item, last=True)
             items.append(item)
     return tuple(items)
 
@@ -256,7 +245,7 @@ def _eligibility(sections: Sections, spans: Spans) -> Eligibility:
                              ("volunteers", "healthy_volunteers", VOLUNTEER_WORDS)):
         text = _first(sections, name, spans, f"eligibility.{key}")
         out[key] = words.get(_key(text)) if text else None
-    ages = _values(sections, "ages")
+    ages = section_values(sections, "ages")
     out["min_age"], out["max_age"] = _ages(ages[0] if ages else None)
     for key in ("min_age", "max_age"):
         if out[key]:
@@ -300,7 +289,7 @@ def _arm(lines: list[Line], i: int, index: int, spans: Spans) -> tuple[Arm, int]
             desc.append(lines[i])
         elif state == "treat":
             name = _split_typed(lines[i].stripped)[1]
-            spans[f"arms[{index}].interventions[{len(names)}]"] = _part(lines[i], name, last=True)
+            spans[f"arms[{index}].interventions[{len(names)}]"] = part_span(lines[i], name, last=True)
             names.append(name)
         i += 1
     if desc:
@@ -310,7 +299,7 @@ def _arm(lines: list[Line], i: int, index: int, spans: Spans) -> tuple[Arm, int]
 
 
 def _arms(sections: Sections, spans: Spans) -> tuple[Arm, ...]:
-    lines = _values(sections, "arms")[1:]  # after the "N participants in K groups" line
+    lines = section_values(sections, "arms")[1:]  # after the "N participants in K groups" line
     arms: list[Arm] = []
     i = 0
     while i < len(lines):
@@ -320,11 +309,11 @@ def _arms(sections: Sections, spans: Spans) -> tuple[Arm, ...]:
 
 
 def _register(sections: Sections, spans: Spans) -> str | None:
-    lines = _values(sections, "source")
+    lines = section_values(sections, "source")
     m = _SOURCE_RE.match(lines[0].stripped) if lines else None
     if not m:
         return None
-    spans["register"] = _part(lines[0], m.group(1))
+    spans["register"] = part_span(lines[0], m.group(1))
     return REGISTER_NAMES.get(m.group(1).lower(), m.group(1))
 
 
