@@ -86,6 +86,23 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_MESH_LOCAL = re.compile(r"^([CD])0*(\d+)$")
+
+
+def code_key(curie: str) -> str:
+    """A CURIE as the lexicon keys it: upper case, MeSH ids without extra zero padding.
+
+    ClinicalTrials.gov API v2 pads MeSH ids to nine digits ("D000006973"), MONDO's
+    mappings write them as MeSH does ("D006973"); both become "MESH:D006973".
+
+    >>> code_key("mesh:D000006973"), code_key("MESH:D000069286"), code_key("UNII:4QWG6N8QKH")
+    ('MESH:D006973', 'MESH:D069286', 'UNII:4QWG6N8QKH')
+    """
+    prefix, _, local = curie.upper().partition(":")
+    mesh = _MESH_LOCAL.match(local) if prefix == "MESH" else None
+    return f"MESH:{mesh.group(1)}{int(mesh.group(2)):06d}" if mesh else f"{prefix}:{local}"
+
+
 @dataclass(frozen=True)
 class Entry:
     kind: str  # "drug", "drug_class", "condition", "organization"
@@ -127,11 +144,11 @@ class Lexicon:
                 self.scannable[key] = max(scan, self.scannable.get(key, 0))
 
     def add_code(self, curie: str, entry: Entry) -> None:
-        self.codes.setdefault(curie.upper(), set()).add(entry)
+        self.codes.setdefault(code_key(curie), set()).add(entry)
 
     def lookup_code(self, curies: Iterable[str], kinds: frozenset[str]) -> Entry | None:
         """The one entry of an allowed kind that the given identifiers point to."""
-        found = {e for c in curies for e in self.codes.get(c.upper(), ()) if e.kind in kinds}
+        found = {e for c in curies for e in self.codes.get(code_key(c), ()) if e.kind in kinds}
         return next(iter(found)) if len(found) == 1 else None
 
     def lookup(self, text: str, kinds: frozenset[str]) -> Entry | None:

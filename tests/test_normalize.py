@@ -166,3 +166,15 @@ def test_a_combination_arm_tests_every_product_of_the_combination(lex):
     administered = {str(o).rsplit("/", 1)[-1] for _, p, o in triples if p == TKG.administers}
     assert tested == {"tadalafil", "tamsulosin"}
     assert administered == {"tadalafil", "tamsulosin"}
+
+
+def test_condition_linked_by_a_mesh_id_clinicaltrials_gov_pads_to_nine_digits(lex):
+    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Hypertension", mesh_ids=("D000006973",)),))
+    [link] = [lk for lk in link_record(lex, rec) if lk.role == "condition"]
+    assert link.method == "identifier" and str(link.entity) == f"{MONDO}0005044"
+
+
+def test_an_unknown_mesh_id_leaves_the_condition_unlinked(lex):
+    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Hypertension", mesh_ids=("D000999999",)),))
+    [link] = [lk for lk in link_record(lex, rec) if lk.role == "condition"]
+    assert link.entity is None
