@@ -99,13 +99,11 @@ def _print_headline(store) -> None:
 
 
 def _write_view(store, output: str) -> None:
-    try:
-        from kg.viz import write_view
-    except ImportError:
-        print("interactive view: not available in this version", file=sys.stderr)
-        return
+    from kg.viz import write_view
+
     stats = write_view(store, output)
-    print(f"\ninteractive view: {output} ({stats})")
+    print(f"\ninteractive view: {stats.path} ({len(stats.kinds)} kinds of node, {stats.nodes} nodes, "
+          f"{stats.edges} edges; open it in a browser)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

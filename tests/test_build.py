@@ -3,6 +3,8 @@
 import io
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -178,3 +180,15 @@ def test_records_sharing_any_registry_identifier_are_one_study(tmp_path):
     assert report.records == 2 and len(report.studies) == 1
     found = rows(store, "SELECT DISTINCT ?r ?s WHERE { ?r tkg:describesStudy ?s }")
     assert len(found) == 2 and len({s for _, s in found}) == 1
+
+
+def test_cli_build_is_the_quick_start_main_job(tmp_path):
+    """`trialkg build` with no argument builds the bundled corpus, answers the headline and writes the view."""
+    out = subprocess.run([sys.executable, "-m", "kg.cli", "build"], cwd=tmp_path, check=True,
+                         capture_output=True, text=True).stdout
+    assert "Which trials repurpose myeloma drugs for autoimmunity?" in out
+    assert "NCT06965244" in out and "lenalidomide" in out and "dupilumab" not in out.split("Which trials")[1]
+    assert "errors:    0" in out
+    page = tmp_path / "trialkg-view.html"
+    assert page.exists() and "vis-network" in page.read_text(encoding="utf-8")
+    assert (tmp_path / "trialkg-store").is_dir()
