@@ -155,6 +155,8 @@ class Lexicon:
         """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
         key = norm(text)
         found = {e for e in self.names.get(key, ()) if e.kind in kinds}
+        if len(found) > 1:  # the entity this is the label of wins over those that have it as a synonym
+            found = {e for e in found if norm(e.label) == key} or found
         if not found and len(key) > 2:  # "AD", "RA", "MS" alone are too ambiguous to link
             found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
         return next(iter(found)) if len(found) == 1 else None
@@ -198,7 +200,7 @@ def build_lexicon(ref: Reference) -> Lexicon:
     Curated names (labels, synonyms, brand and French names) and drug labels
     are found in free text too; MONDO labels only when they have two words or
     more (one-word labels such as "infection" would flood criteria), and bulk
-    drug synonyms only as whole names.
+    drug synonyms and MONDO's exact synonyms only as whole names.
     """
     lex = Lexicon()
     curated = ref.curated_drug_ids
@@ -215,6 +217,8 @@ def build_lexicon(ref: Reference) -> Lexicon:
     for m in ref.mondo:
         e = Entry("condition", condition_iri(m.id), m.label)
         lex.add(m.label, e, scan=_mondo_scan_level(m.label))
+        for name in m.synonyms:  # labels of other vocabularies: whole names only
+            lex.add(name, e, scan=SCAN_NEVER)
         for x in m.xrefs:
             lex.add_code(x, e)
     for c in ref.conditions:

@@ -117,6 +117,7 @@ class MondoClass:
     xrefs: tuple[str, ...]
     meddra_close: tuple[str, ...]
     source: tuple[str, ...]
+    synonyms: tuple[str, ...] = ()  # labels of exactly matching DOID, NCIT and Orphanet classes
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REF = REPO / "ontology" / "reference"
-HEADER = ["id", "label", "parents", "basis_in", "xrefs", "meddra_close", "source"]
+HEADER = ["id", "label", "parents", "basis_in", "xrefs", "meddra_close", "synonyms", "source"]
+# Mapping sets whose object_label is the label of an equivalent class: kept as exact synonyms.
+SYNONYM_PREFIXES = {"DOID", "NCIT", "Orphanet"}
 XREF_PREFIX = {"mesh": "MESH", "Orphanet": "ORPHA", "UMLS": "UMLS", "NCIT": "NCIT", "EFO": "EFO", "DOID": "DOID"}
 Graph = dict[str, set[str]]
 
@@ -100,10 +102,12 @@ def closure(seeds: set[str], rare: Graph, old: Graph, labels: dict[str, str]) ->
     return done
 
 
-def load_mappings(mondo_dir: Path) -> tuple[Graph, Graph]:
-    """(class -> exact-match CURIEs with project prefixes, class -> MedDRA codes)."""
+def load_mappings(mondo_dir: Path) -> tuple[Graph, Graph, Graph]:
+    """(class -> exact-match CURIEs with project prefixes, class -> MedDRA codes, class -> exact synonyms:
+    the labels of the DOID, NCIT and Orphanet classes it exactly matches)."""
     xrefs: Graph = {}
     meddra: Graph = {}
+    synonyms: Graph = {}
     for path in sorted(mondo_dir.glob("*.sssom.tsv")):
         for r in read_tsv(path):
             prefix, _, local = r["object_id"].partition(":")
@@ -111,7 +115,10 @@ def load_mappings(mondo_dir: Path) -> tuple[Graph, Graph]:
                 meddra.setdefault(r["subject_id"], set()).add(local)
             elif prefix in XREF_PREFIX and r["predicate_id"] == "skos:exactMatch":
                 xrefs.setdefault(r["subject_id"], set()).add(f"{XREF_PREFIX[prefix]}:{local}")
-    return xrefs, meddra
+                label = " ".join((r.get("object_label") or "").split())
+                if prefix in SYNONYM_PREFIXES and label and label.casefold() != r["subject_label"].casefold():
+                    synonyms.setdefault(r["subject_id"], set()).add(label)
+    return xrefs, meddra, synonyms
 
 
 def build_row(curie: str, data: dict[str, Graph], labels: dict[str, str]) -> list[str]:
@@ -123,10 +130,13 @@ def build_row(curie: str, data: dict[str, Graph], labels: dict[str, str]) -> lis
     sources = {"mondo-2026-08", parent_source}
     if basis:
         sources.add("mondo-2023-08-01")
-    if xrefs or meddra:
+    if xrefs or meddra or data["synonyms"].get(curie):
         sources.add("mondo-sssom-2026-08")
     source = "|".join(sorted(s for s in sources if s))
-    return [curie, labels[curie], "|".join(parents), "|".join(basis), "|".join(xrefs), "|".join(meddra), source]
+    synonyms = sorted({s for s in data["synonyms"].get(curie, set()) if s.casefold() != labels[curie].casefold()},
+                      key=lambda s: (s.casefold(), s))
+    return [curie, labels[curie], "|".join(parents), "|".join(basis), "|".join(xrefs), "|".join(meddra),
+            "|".join(synonyms), source]
 
 
 def write_tsv(path: Path, rows: list[list[str]]) -> None:
@@ -154,7 +164,7 @@ def main() -> None:
     labels = load_labels(args.mondo_dir)
     rare = load_rare_parents(args.mondo_dir)
     old, basis = load_2023_edges(args.mondo_dir)
-    xrefs, meddra = load_mappings(args.mondo_dir)
+    xrefs, meddra, synonyms = load_mappings(args.mondo_dir)
     if args.all:
         selected = {c for c in labels if is_live(c, labels)}
     else:
@@ -163,7 +173,7 @@ def main() -> None:
         if unknown:
             raise SystemExit(f"not a live MONDO 2026 class: {' '.join(unknown)}")
         selected = closure(seeds, rare, old, labels)
-    data = {"rare": rare, "old": old, "basis": basis, "xrefs": xrefs, "meddra": meddra}
+    data = {"rare": rare, "old": old, "basis": basis, "xrefs": xrefs, "meddra": meddra, "synonyms": synonyms}
     write_tsv(args.out, [build_row(c, data, labels) for c in sorted(selected)])
     print(f"wrote {len(selected)} classes to {args.out}")
 

@@ -895,8 +895,9 @@ def mondo_rows(mondo_dir: Path) -> tuple[list[list[str]], dict[str, str]]:
     ms = mondo_module()
     labels = ms.load_labels(mondo_dir)
     old, basis = ms.load_2023_edges(mondo_dir)
-    xrefs, meddra = ms.load_mappings(mondo_dir)
-    data = {"rare": ms.load_rare_parents(mondo_dir), "old": old, "basis": basis, "xrefs": xrefs, "meddra": meddra}
+    xrefs, meddra, synonyms = ms.load_mappings(mondo_dir)
+    data = {"rare": ms.load_rare_parents(mondo_dir), "old": old, "basis": basis, "xrefs": xrefs, "meddra": meddra,
+            "synonyms": synonyms}
     rows = [ms.build_row(c, data, labels) for c in sorted(c for c in labels if ms.is_live(c, labels))]
     return rows, labels
 

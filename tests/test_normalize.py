@@ -42,6 +42,7 @@ def test_drug_names_as_documents_write_them(lex, mention, drug):
     ("NET", "0019810"),
     ("SJS", "0018229"),
     ("Toxic Epidermal Necrolysis", "0019810"),
+    ("Impotence", "0005362"),  # exact synonym: the DOID label MONDO's erectile dysfunction exactly matches
     ("Treatment of Systemic Lupus Erythematosus refractory to standard treatments.", "0007915"),
 ])
 def test_condition_names_and_abbreviations(lex, mention, mondo):
@@ -169,12 +170,18 @@ def test_a_combination_arm_tests_every_product_of_the_combination(lex):
 
 
 def test_condition_linked_by_a_mesh_id_clinicaltrials_gov_pads_to_nine_digits(lex):
-    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Hypertension", mesh_ids=("D000006973",)),))
+    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Study condition A", mesh_ids=("D000006973",)),))
     [link] = [lk for lk in link_record(lex, rec) if lk.role == "condition"]
     assert link.method == "identifier" and str(link.entity) == f"{MONDO}0005044"
 
 
 def test_an_unknown_mesh_id_leaves_the_condition_unlinked(lex):
-    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Hypertension", mesh_ids=("D000999999",)),))
+    rec = StudyRecord(format="ctgov_v2", conditions=(Condition("Study condition A", mesh_ids=("D000999999",)),))
     [link] = [lk for lk in link_record(lex, rec) if lk.role == "condition"]
     assert link.entity is None
+
+
+def test_mondo_exact_synonyms_link_whole_names_only(lex):
+    assert link_name(lex, "Impotence", CONDITIONS)[0] is not None
+    assert not [e for e, _ in scan(lex, "Men with impotence after surgery", CONDITIONS)
+                if str(e.iri) == f"{MONDO}0005362"]

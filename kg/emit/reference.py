@@ -154,6 +154,8 @@ def _mondo(g: Graph, c: MondoClass, known: set[str]) -> None:
         g.add((node, OBOINOWL.hasDbXref, Literal(x)))
     for code in c.meddra_close:
         g.add((node, SKOS.closeMatch, iri.meddra(code)))
+    for name in c.synonyms:
+        g.add((node, OBOINOWL.hasExactSynonym, Literal(name, lang="en")))
     _sources(g, node, c.source)
 
 
