@@ -26,7 +26,7 @@ from rdflib import URIRef
 from kg.iri import condition as condition_iri
 from kg.iri import drug as drug_iri
 from kg.iri import org as org_iri
-from kg.model import StudyRecord
+from kg.model import Intervention, StudyRecord
 from kg.refdata import Reference, default_reference
 
 # Words of dosage forms and routes that trial registries append to product
@@ -63,9 +63,12 @@ FORM_AND_SALT_WORDS = frozenset(
     "nasal ophthalmic drops citrate hydrochloride hcl sulfate sulphate acetate maleate mesylate "
     "tartrate phosphate besylate fumarate succinate bromide chloride potassium calcium magnesium "
     "monohydrate dihydrate anhydrous units unit milligram milligrams microgram micrograms sustained prn ct "
-    "auto injector product".split())
+    "auto injector product vehicle".split())
 # Words that mark a placebo intervention (English and French registries).
-PLACEBO_WORDS = frozenset({"placebo", "placebos", "sham", "vehicle"})
+PLACEBO_WORDS = frozenset({"placebo", "placebos"})
+# Words of an inactive control that may also stand beside an active product ("Alprostadil in
+# Vehicle 0.5%", "sildenafil plus sham hyperbaric oxygen"): a placebo only when no product is named.
+CONTROL_WORDS = frozenset({"sham", "vehicle"})
 PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
 # Names shorter than this are only matched in free text when written in
 # capitals as abbreviations: avoids "pr", "ra", "dm" inside ordinary words.
@@ -358,6 +361,13 @@ ORGS = frozenset({"organization"})
 
 
 def is_placebo(name: str) -> bool:
+    """True when a name says placebo, sham or vehicle (see ``_intervention_links`` for "X in vehicle")."""
+    text = norm(name)
+    words = set(text.split())
+    return bool((PLACEBO_WORDS | CONTROL_WORDS) & words) or any(p in text for p in PLACEBO_PHRASES)
+
+
+def _says_placebo(name: str) -> bool:
     text = norm(name)
     return bool(PLACEBO_WORDS & set(text.split())) or any(p in text for p in PLACEBO_PHRASES)
 
@@ -399,18 +409,23 @@ def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
     out = []
     for i, iv in enumerate(rec.interventions):
         path = f"interventions[{i}].name"
-        if is_placebo(iv.name):
-            out.append(Link("intervention", iv.name, "placebo", None, "placebo", path))
-            continue
-        names = (iv.name, *iv.other_names)
-        link = next((lk for lk in _name_links(lex, "intervention", [(path, n) for n in names], DRUGS, "drug")
-                     if lk.entity), None)
-        by_code = lex.lookup_code([f"MESH:{m}" for m in iv.mesh_ids] + list(iv.codes), DRUGS) if not link else None
-        if by_code:
-            link = Link("intervention", iv.name, by_code.kind, by_code.iri, "identifier", path)
-        parts = [] if link else _combination_links(lex, path, names)
-        out += [link] if link else parts or [Link("intervention", iv.name, "drug", None, "unlinked", path)]
+        links = [] if _says_placebo(iv.name) else _product_links(lex, iv, path)
+        if is_placebo(iv.name) and not any(lk.entity for lk in links):
+            links = [Link("intervention", iv.name, "placebo", None, "placebo", path)]
+        out += links
     return out
+
+
+def _product_links(lex: Lexicon, iv: Intervention, path: str) -> list[Link]:
+    """The products one intervention names: by its names, its codes, then as a combination."""
+    names = (iv.name, *iv.other_names)
+    link = next((lk for lk in _name_links(lex, "intervention", [(path, n) for n in names], DRUGS, "drug")
+                 if lk.entity), None)
+    by_code = lex.lookup_code([f"MESH:{m}" for m in iv.mesh_ids] + list(iv.codes), DRUGS) if not link else None
+    if by_code:
+        link = Link("intervention", iv.name, by_code.kind, by_code.iri, "identifier", path)
+    parts = [] if link else _combination_links(lex, path, names)
+    return [link] if link else parts or [Link("intervention", iv.name, "drug", None, "unlinked", path)]
 
 
 # Separators between the products of one combination intervention ("Tadalafil +

@@ -5,7 +5,8 @@ directly from the zip, parses them with ``kg.sources.parse_text``, links them wi
 ``kg.normalize.build_lexicon``/``link_record`` over ``kg.refdata.load_reference()`` (curated tables plus
 ``ontology/reference/bulk/``), and measures:
 
-(a) the share of non-placebo Drug/Biological interventions linked to a reference drug;
+(a) the share of non-placebo Drug/Biological interventions linked to a reference drug (placebos as the
+    normaliser recognises them: "placebo", or "sham"/"vehicle" with no product named);
 (b) the share of condition mentions (role "condition") linked to a MONDO class;
 and two baselines over the same interventions, with the FDA UNII names of --unii-names
 [/work/shared/reference/drugs/fda_unii_names_subset.tsv]: an exact-name lookup (case-insensitive full
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kg.model import StudyRecord  # noqa: E402
-from kg.normalize import DOSAGE_WORDS, Lexicon, Link, build_lexicon, is_placebo, link_record, norm  # noqa: E402
+from kg.normalize import DOSAGE_WORDS, Lexicon, Link, build_lexicon, link_record, norm  # noqa: E402
 from kg.refdata import load_reference  # noqa: E402
 from kg.sources import parse_text  # noqa: E402
 
@@ -102,12 +103,14 @@ def record_mentions(lex: Lexicon, rec: StudyRecord, labels: dict[str, str]) -> l
     links = link_record(lex, rec)
     by_path: dict[str, list[Link]] = {}
     for lk in links:
-        if lk.role == "intervention" and lk.entity:
+        if lk.role == "intervention":
             by_path.setdefault(lk.path, []).append(lk)
     nct, out = nct_of(rec), []
     for i, iv in enumerate(rec.interventions):
-        if (iv.type or "").strip().lower() in DRUG_TYPES and not is_placebo(iv.name):
-            found = by_path.get(f"interventions[{i}].name", [])
+        # Placebos as the normaliser tells them ("Alprostadil in Vehicle" is alprostadil, not a placebo).
+        found = by_path.get(f"interventions[{i}].name", [])
+        if (iv.type or "").strip().lower() in DRUG_TYPES and not any(lk.kind == "placebo" for lk in found):
+            found = [lk for lk in found if lk.entity]
             # A combination links each product it names: the mention counts once, with all its entities.
             iris = [str(lk.entity) for lk in found]
             out.append(Mention("intervention", nct, iv.name, " ".join(iris), " + ".join(labels.get(x, "") for x in iris),

@@ -185,3 +185,16 @@ def test_mondo_exact_synonyms_link_whole_names_only(lex):
     assert link_name(lex, "Impotence", CONDITIONS)[0] is not None
     assert not [e for e, _ in scan(lex, "Men with impotence after surgery", CONDITIONS)
                 if str(e.iri) == f"{MONDO}0005362"]
+
+
+@pytest.mark.parametrize("name", ["Vehicle Only 0.5%", "Sham procedure", "Matching placebo for sildenafil"])
+def test_a_control_that_names_no_active_product_is_a_placebo(lex, name):
+    [link] = link_record(lex, StudyRecord(format="ctgov_v2", interventions=(Intervention("Drug", name),)))
+    assert link.kind == "placebo" and link.entity is None
+
+
+@pytest.mark.parametrize("name, drug", [("Alprostadil in Vehicle 0.5%", "alprostadil"),
+                                        ("Sildenafil therapy plus sham hyperbaric oxygen", "sildenafil")])
+def test_an_active_product_beside_a_vehicle_or_sham_is_not_a_placebo(lex, name, drug):
+    links = link_record(lex, StudyRecord(format="ctgov_v2", interventions=(Intervention("Drug", name),)))
+    assert [str(lk.entity).rsplit("/", 1)[-1] for lk in links] == [drug]
