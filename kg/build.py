@@ -24,7 +24,8 @@ from kg.emit.metadata import dataset_description
 from kg.emit.reference import reference_graph
 from kg.model import SourceError, StudyRecord
 from kg.namespace import TKG
-from kg.normalize import Lexicon, build_lexicon, default_lexicon, link_counts, link_record
+from kg.lexicon import Lexicon, build_lexicon, default_lexicon
+from kg.normalize import link_counts, link_record
 from kg.ontology_build import load_tbox
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_files, ontology_dir

@@ -1,33 +1,25 @@
 """Mentions -> reference entities.
 
-A :class:`Lexicon` indexes every name the reference tables give an entity
-(labels, synonyms, brand names, French labels, abbreviations, aliases) under a
-normalised form. :func:`link_record` links each mention of a record:
+:func:`link_record` links each mention of a record with a :class:`~kg.lexicon.Lexicon`:
 interventions, conditions, sponsors and funders by name; titles, eligibility
 criteria and reference titles by scanning for known names. A mention that
 matches nothing is kept as an unlinked :class:`Link` (entity ``None``), never
 dropped and never forced onto a near miss.
-
-Example:
-    >>> norm("DARATUMUMAB (DARZALEX®)")
-    'daratumumab darzalex'
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from kg.iri import condition as condition_iri
-from kg.iri import drug as drug_iri
-from kg.iri import org as org_iri
+from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them)
+    SCAN_NEVER, SCAN_TEXT, SCAN_TITLES, Entry, Lexicon, build_lexicon, code_key, default_lexicon,
+    lexicon_from_rows, lexicon_rows, norm,
+)
 from kg.model import Intervention, StudyRecord
-from kg.refdata import Reference, default_reference
 
 # Words of dosage forms and routes that trial registries append to product
 # names (ClinicalTrials.gov intervention names, EUCTR "Pharmaceutical Form").
@@ -70,47 +62,8 @@ PLACEBO_WORDS = frozenset({"placebo", "placebos"})
 # Vehicle 0.5%", "sildenafil plus sham hyperbaric oxygen"): a placebo only when no product is named.
 CONTROL_WORDS = frozenset({"sham", "vehicle"})
 PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
-# Names shorter than this are only matched in free text when written in
-# capitals as abbreviations: avoids "pr", "ra", "dm" inside ordinary words.
-MIN_SCAN_LEN = 4
-# Where a name may be found inside free text: everywhere (criteria too), or
-# only in titles (study and publication titles), or never (whole names only).
-SCAN_TEXT, SCAN_TITLES, SCAN_NEVER = 2, 1, 0
 # An abbreviation as written in capitals, with an optional plural "s" ("AMs", "GCs").
 _ABBREV_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z0-9])s?\b")
-
-
-def norm(text: str) -> str:
-    """Lower case, no accents, no ®/™, punctuation as spaces, single spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[®™©]", " ", text.lower())
-    text = re.sub(r"[^\w]+|_", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-_MESH_LOCAL = re.compile(r"^([CD])0*(\d+)$")
-
-
-def code_key(curie: str) -> str:
-    """A CURIE as the lexicon keys it: upper case, MeSH ids without extra zero padding.
-
-    ClinicalTrials.gov API v2 pads MeSH ids to nine digits ("D000006973"), MONDO's
-    mappings write them as MeSH does ("D006973"); both become "MESH:D006973".
-
-    >>> code_key("mesh:D000006973"), code_key("MESH:D000069286"), code_key("UNII:4QWG6N8QKH")
-    ('MESH:D006973', 'MESH:D069286', 'UNII:4QWG6N8QKH')
-    """
-    prefix, _, local = curie.upper().partition(":")
-    mesh = _MESH_LOCAL.match(local) if prefix == "MESH" else None
-    return f"MESH:{mesh.group(1)}{int(mesh.group(2)):06d}" if mesh else f"{prefix}:{local}"
-
-
-@dataclass(frozen=True)
-class Entry:
-    kind: str  # "drug", "drug_class", "condition", "organization"
-    iri: URIRef
-    label: str
 
 
 @dataclass(frozen=True)
@@ -125,148 +78,6 @@ class Link:
     entity: URIRef | None
     method: str
     path: str  # JSON path of the record value the mention stands in
-
-
-@dataclass
-class Lexicon:
-    """Names -> entries. ``scannable`` keys may also be found inside free text."""
-
-    names: dict[str, set[Entry]] = field(default_factory=dict)
-    abbreviations: dict[str, set[Entry]] = field(default_factory=dict)
-    scannable: dict[str, int] = field(default_factory=dict)  # key -> SCAN_TEXT or SCAN_TITLES
-    codes: dict[str, set[Entry]] = field(default_factory=dict)  # "MESH:D008180" -> entries
-    _phrase_cache: dict[tuple, dict[tuple[str, ...], Entry]] = field(default_factory=dict)
-    _longest_cache: dict[tuple, int] = field(default_factory=dict)
-
-    def add(self, name: str, entry: Entry, abbreviation: bool = False, scan: int = 2) -> None:
-        key = norm(name)
-        if key:
-            target = self.abbreviations if abbreviation else self.names
-            target.setdefault(key, set()).add(entry)
-            if scan and not abbreviation:
-                self.scannable[key] = max(scan, self.scannable.get(key, 0))
-
-    def add_code(self, curie: str, entry: Entry) -> None:
-        self.codes.setdefault(code_key(curie), set()).add(entry)
-
-    def lookup_code(self, curies: Iterable[str], kinds: frozenset[str]) -> Entry | None:
-        """The one entry of an allowed kind that the given identifiers point to."""
-        found = {e for c in curies for e in self.codes.get(code_key(c), ()) if e.kind in kinds}
-        return next(iter(found)) if len(found) == 1 else None
-
-    def lookup(self, text: str, kinds: frozenset[str]) -> Entry | None:
-        """The one entry of an allowed kind a whole name denotes; None if none or ambiguous."""
-        key = norm(text)
-        found = {e for e in self.names.get(key, ()) if e.kind in kinds}
-        if len(found) > 1:  # the entity this is the label of wins over those that have it as a synonym
-            found = {e for e in found if norm(e.label) == key} or found
-        if not found and len(key) > 2:  # "AD", "RA", "MS" alone are too ambiguous to link
-            found = {e for e in self.abbreviations.get(key, ()) if e.kind in kinds}
-        return next(iter(found)) if len(found) == 1 else None
-
-    def longest(self, kinds: frozenset[str], level: int = 2) -> int:
-        """Tokens in the longest scannable name of these kinds (cached with the phrases)."""
-        key = (kinds, level)
-        if key not in self._longest_cache:
-            self._longest_cache[key] = max((len(p) for p in self.phrases(kinds, level)), default=0)
-        return self._longest_cache[key]
-
-    def phrases(self, kinds: frozenset[str], level: int = 2) -> dict[tuple[str, ...], Entry]:
-        """Names of these kinds scannable at ``level`` as token tuples (unambiguous ones only), cached."""
-        if (kinds, level) not in self._phrase_cache:
-            out: dict[tuple[str, ...], Entry] = {}
-            for key, key_level in self.scannable.items():
-                allowed = {e for e in self.names[key] if e.kind in kinds}
-                if key_level >= level and len(allowed) == 1 and len(key) >= MIN_SCAN_LEN:
-                    out[tuple(key.split())] = next(iter(allowed))
-            self._phrase_cache[(kinds, level)] = out
-        return self._phrase_cache[(kinds, level)]
-
-
-# Endings of one-word disease names (medical terminology: -itis, -osis, -emia...):
-# a one-word MONDO label is looked for in titles only when it has one, so that
-# "thrombocytopenia" is found and labels such as "disseminated" are not.
-DISEASE_SUFFIXES = ("ia", "itis", "osis", "oma", "pathy", "emia", "aemia", "algia", "plasia", "trophy",
-                    "ism", "rrhea", "rrhoea", "ectasia", "megaly", "penia", "cytosis", "iasis", "philia")
-
-
-def _mondo_scan_level(label: str) -> int:
-    words = label.split()
-    if len(words) > 1:
-        return SCAN_TEXT
-    return SCAN_TITLES if words and words[0].lower().endswith(DISEASE_SUFFIXES) else SCAN_NEVER
-
-
-def build_lexicon(ref: Reference) -> Lexicon:
-    """Every name of every reference entity.
-
-    Curated names (labels, synonyms, brand and French names) and drug labels
-    are found in free text too; MONDO labels only when they have two words or
-    more (one-word labels such as "infection" would flood criteria), and bulk
-    drug synonyms and MONDO's exact synonyms only as whole names.
-    """
-    lex = Lexicon()
-    curated = ref.curated_drug_ids
-    for d in ref.drugs:
-        e = Entry("drug_class" if d.kind == "DRUG_CLASS" else "drug", drug_iri(d.id), d.label)
-        lex.add(d.label, e)
-        for name in (d.id, *d.synonyms, *d.brand_names, *d.labels_fr):
-            # bulk brand names include ordinary words ("Success", "Today"): whole names only
-            lex.add(name, e, scan=SCAN_TEXT if d.id in curated else SCAN_NEVER)
-        for a in d.abbreviations:
-            lex.add(a, e, abbreviation=True)
-        for x in d.xrefs:
-            lex.add_code(x, e)
-    for m in ref.mondo:
-        e = Entry("condition", condition_iri(m.id), m.label)
-        lex.add(m.label, e, scan=_mondo_scan_level(m.label))
-        for name in m.synonyms:  # labels of other vocabularies: whole names only
-            lex.add(name, e, scan=SCAN_NEVER)
-        for x in m.xrefs:
-            lex.add_code(x, e)
-    for c in ref.conditions:
-        e = Entry("condition", condition_iri(c.mondo or c.id), c.label)
-        for name in (c.label, *c.synonyms, *c.labels_fr):
-            lex.add(name, e)
-        for a in c.abbreviations:
-            lex.add(a, e, abbreviation=True)
-    for o in ref.organizations:
-        e = Entry("organization", org_iri(o.id), o.label)
-        lex.add(o.label, e)
-        for name in o.aliases:  # "FRM", "HCL": matched in free text only as capitals
-            lex.add(name, e, abbreviation=name.isupper() and len(name) < MIN_SCAN_LEN + 2)
-    return lex
-
-
-def lexicon_rows(lex: Lexicon) -> list[tuple[str, str, str, str, str, str]]:
-    """The lexicon as sorted rows (table, key, kind, iri, label, scan level), for the compiled artifact."""
-    rows = []
-    for table, index in (("name", lex.names), ("abbreviation", lex.abbreviations), ("code", lex.codes)):
-        for key, entries in index.items():
-            level = str(lex.scannable.get(key, 0)) if table == "name" else "0"
-            rows += [(table, key, e.kind, str(e.iri), e.label, level) for e in entries]
-    return sorted(rows)
-
-
-def lexicon_from_rows(rows: Iterable[list[str]]) -> Lexicon:
-    lex = Lexicon()
-    for table, key, kind, iri_text, label, level in rows:
-        entry = Entry(kind, URIRef(iri_text), label)
-        index = {"name": lex.names, "abbreviation": lex.abbreviations, "code": lex.codes}[table]
-        index.setdefault(key, set()).add(entry)
-        if table == "name" and int(level):
-            lex.scannable[key] = max(int(level), lex.scannable.get(key, 0))
-    return lex
-
-
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """The lexicon of the packaged reference tables: from the compiled artifact when current."""
-    from kg import reference_compile
-
-    if reference_compile.artifact_is_current():
-        return lexicon_from_rows(reference_compile.lexicon_rows())
-    return build_lexicon(default_reference())
 
 
 def _variants(text: str) -> Iterator[tuple[str, str]]:

@@ -44,7 +44,7 @@ def _write_gz(path: Path, lines: list[str]) -> None:
 
 def compile_reference(out: Path = ARTIFACT, digest_file: Path = DIGEST) -> int:
     """Write the reference graph and the normaliser's lexicon; returns the triple count."""
-    from kg.normalize import build_lexicon, lexicon_rows
+    from kg.lexicon import build_lexicon, lexicon_rows
 
     ref = load_reference()
     lines = sorted({f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in reference_graph(ref)})

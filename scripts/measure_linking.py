@@ -50,7 +50,7 @@ DRUG_TYPES = {"drug", "biological"}
 SEED = 20240924  # the records' snapshot date; fixed so the sample is the same on every run
 SAMPLE_SIZE = 50
 # Files whose version the results depend on (their SHA-256 prefixes are recorded in linking.json).
-CODE_FILES = ["kg/normalize.py", "kg/refdata.py", "ontology/reference/drugs.tsv", "ontology/reference/conditions.tsv",
+CODE_FILES = ["kg/normalize.py", "kg/lexicon.py", "kg/refdata.py", "ontology/reference/drugs.tsv", "ontology/reference/conditions.tsv",
               "ontology/reference/bulk/drugs.tsv", "ontology/reference/bulk/mondo.tsv"]
 SAMPLE_COLUMNS = ["kind", "nct_id", "occurrences", "mention", "entity_label", "entity", "method", "other_names",
                   "correct", "reason"]
