@@ -34,9 +34,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kg.model import (Condition, Eligibility, Intervention, Organization, Reference, SourceError,
+from kg.model import (Condition, Eligibility, Intervention, Organization, SourceError,
                       Span, StudyRecord)
 from kg.sources._common import EMAIL_RE, Line, clean_text, span_of, split_lines
+from kg.sources._references import CONTACT_RE, join_text, reference, reference_entries, tidy
 
 # Closed-class words of each language: their counts tell French from English text.
 FUNCTION_WORDS = {
@@ -55,7 +56,6 @@ CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:
                      r"case report form|call for case", re.I)
 CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
                         r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
-CONTACT_RE = re.compile(r"^(?:contacts?|t[ée]l[ée]phone|t[ée]l\b|phone|fax|e-?mail|courriel|mailto)", re.I)
 REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
 TITLE_RE = re.compile(r"^(?:objet|subject|re|title|titre)\s*:\s*(\S.*)$", re.I)
 INCLUSION_RE = re.compile(r"crit[eè]res?\s+d['’]\s*inclusion|inclusion\s+criteria", re.I)
@@ -80,7 +80,6 @@ STOP_WORDS = frozenset("pour for dans in chez en à au aux as after après durin
                        "with avec who qui because car".split())
 CONJUNCTIONS = frozenset("ou or et and and/or et/ou".split())
 MARKER_RE = re.compile(r"^(?:(?P<num>\(?\d{1,2}[.)])|(?P<alpha>[a-z][.)])|(?P<bullet>[-–•*▪◦]))\s+")
-REF_START_RE = re.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+")
 MIN_AGE_RE = re.compile(r"(?:(?:≥|>=|au moins|at least)\s*(\d{1,3})\s*(?:ans|years?))|"
                         r"(?:(\d{1,3})\s*(?:ans|years?)(?:\s+(?:of age|d['’]âge))?\s+"
                         r"(?:ou plus|et plus|or (?:more|older|over|above)|and (?:older|over|above)))", re.I)
@@ -135,13 +134,6 @@ def flatten(lines: list[Line]) -> Flat:
     return Flat("".join(parts), offsets, lines)
 
 
-def join_text(a: str, b: str) -> str:
-    """Join wrapped lines: a line ending in a hyphen keeps it and runs on; others get a space."""
-    if not a:
-        return b
-    return a + b if re.search(r"\w-$", a) else f"{a} {b}"
-
-
 @dataclass
 class Item:
     kind: str
@@ -186,10 +178,6 @@ def criteria(lines: list[Line], heading: re.Pattern[str]) -> list[Item]:
     """The items listed after the first line matching ``heading``."""
     at = next((i for i, ln in enumerate(lines) if heading.search(ln.stripped)), None)
     return [] if at is None else list_items(lines[at + 1:])
-
-
-def tidy(text: str) -> str:
-    return text.strip().rstrip(" ;:,.").strip()
 
 
 def condition(text: str) -> Condition:
@@ -276,57 +264,6 @@ def min_age(items: list[Item]) -> tuple[str, Span] | None:
         if m := MIN_AGE_RE.search(item.text):
             return f"{m[1] or m[2]} years", span_of(item.lines)
     return None
-
-
-# Vancouver date before volume: "[day] [month] YYYY [month [day]]", months in any language.
-REF_DATE_RE = re.compile(r"[.?!]\s+(?:\d{1,2}\s+)?(?:[^\W\d_]{3,9}\s+)?(?:\d{1,2}\s+)?"
-                         r"(?P<year>(?:19|20)\d{2})(?:\s+[^\W\d_]{3,9}(?:\s+\d{1,2})?)?\s*(?=[;.]|$)")
-REF_TAIL_RE = re.compile(r"^[;.]?\s*(?P<vol>[^\s(:;.]+)?\s*(?:\((?P<issue>[^)]*)\))?"
-                         r"\s*(?::\s*(?P<pages>[^\s.;]+))?")
-DOI_RE = re.compile(r"(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+?)(?=[.;,]?(?:\s|$))", re.I)
-PMID_RE = re.compile(r"PMID:?\s*(\d+)", re.I)
-AUTHOR_RE = re.compile(r"^[^.]*?\b[\w'’-]+\s+[A-Z]{1,3}(?:-[A-Z])?(?:,|$)")
-
-
-def reference_entries(lines: list[Line]) -> list[tuple[int, str, list[Line]]]:
-    """(number, joined text, lines) of each numbered entry; e-mail and contact lines are skipped."""
-    out: list[tuple[int, str, list[Line]]] = []
-    for ln in lines:
-        s = ln.stripped
-        if EMAIL_RE.search(s) or CONTACT_RE.match(s):
-            continue
-        if m := REF_START_RE.match(s):
-            out.append((int(m[1] or m[2]), s[m.end():], [ln]))
-        elif out:
-            num, text, group = out[-1]
-            out[-1] = (num, join_text(text, s), group + [ln])
-    return out
-
-
-def reference(number: int, raw: str) -> Reference:
-    """Vancouver entry: "Authors. Title. Journal. [day] [month] YYYY;vol(issue):pages." plus DOI/PMID."""
-    doi, pmid = DOI_RE.search(raw), PMID_RE.search(raw)
-    cut = min([m.start() for m in (doi, pmid) if m] + [len(raw)])
-    core = raw[:cut].rstrip(" .;,")
-    authors: tuple[str, ...] = ()
-    rest = core
-    head, sep, tail = core.partition(". ")
-    if sep and AUTHOR_RE.match(head):
-        names = [a.strip() for a in head.split(",")]
-        authors, rest = tuple(a for a in names if a and a.rstrip(".") != "et al"), tail
-    doi_v, pmid_v = (doi[1] if doi else None), (pmid[1] if pmid else None)
-    dates = list(REF_DATE_RE.finditer(rest))
-    if not dates:
-        return Reference(number, raw, authors, tidy(rest) or None, doi=doi_v, pmid=pmid_v)
-    date = dates[-1]
-    before = rest[:date.start()]
-    split = max(before.rfind(". "), before.rfind("? "), before.rfind("! "))
-    title = before[:split + 1].rstrip(".").strip() if split >= 0 else None
-    journal = before[split + 2:].strip() if split >= 0 else before.strip()
-    nums = REF_TAIL_RE.match(rest[date.end():])
-    vol, issue, pages = (nums["vol"], nums["issue"], nums["pages"]) if nums else (None, None, None)
-    return Reference(number, raw, authors, title, journal or None, int(date["year"]), vol, issue,
-                     pages, doi_v, pmid_v)
 
 
 def title_of(lines: list[Line]) -> tuple[str, Span] | None:
