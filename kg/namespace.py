@@ -111,6 +111,7 @@ class TKG(DefinedNamespace):
     approvalDate: URIRef
     approvalYear: URIRef
     approvedFor: URIRef
+    approvedInJapan: URIRef
     approvedIndication: URIRef
     approvingAgency: URIRef
     armIntervention: URIRef

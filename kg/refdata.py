@@ -52,6 +52,7 @@ class Drug:
     xrefs: tuple[str, ...]
     parent_class: str
     source: tuple[str, ...]
+    flags: tuple[str, ...] = ()  # "approved-in-japan" (MeDIC's flag: no date, no indication)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Reference:
     curated_drug_ids: frozenset[str] = frozenset()
 
 
-_MULTI = {"synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "source",
+_MULTI = {"flags", "synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "source",
           "affected_cells", "parents", "basis_in", "meddra_close", "aliases", "meddra"}
 # "source" of an indication row is multi-valued too (listed above).
 
@@ -195,7 +196,8 @@ def _merge_drugs(curated: tuple[Drug, ...], bulk: tuple[Drug, ...]) -> tuple[Dru
             merged.append(c)
             continue
         merged.append(replace(c, synonyms=_union(c.synonyms, b.synonyms), brand_names=_union(c.brand_names, b.brand_names),
-                              xrefs=_union(c.xrefs, b.xrefs), source=_union(c.source, b.source)))
+                              xrefs=_union(c.xrefs, b.xrefs), source=_union(c.source, b.source),
+                              flags=_union(c.flags, b.flags)))
     return tuple(merged) + tuple(sorted(by_id.values(), key=lambda d: d.id))
 
 

@@ -42,7 +42,9 @@ SHARED = Path("/work/shared/reference")
 Row = dict[str, str]
 
 DRUG_COLUMNS = ["id", "label", "kind", "synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs",
-                "parent_class", "source", "note"]
+                "parent_class", "source", "note", "flags"]
+# Approval flags MeDIC gives without a date or an indication: kept as flags, never as approvals.
+JAPAN_FLAG = "approved-in-japan"
 APPROVAL_COLUMNS = ["drug", "agency", "date", "indication", "indication_text", "source", "note"]
 INDICATION_COLUMNS = ["drug", "indication", "indication_text", "umls", "doid", "source"]
 TARGET_COLUMNS = ["symbol", "label", "hgnc", "uniprot", "ncbigene", "source", "note"]
@@ -496,8 +498,6 @@ def assign_ids(medic: list[Row], uniis: dict[str, str], curated: Curated) -> dic
 def drug_note(row: Row) -> str:
     """Flags MeDIC gives that have no column of their own."""
     notes = []
-    if row["approved_japan"] == "1":
-        notes.append("approved in Japan (MeDIC flag)")
     if row["is_combination_therapy"] == "TRUE":
         notes.append("combination product (MeDIC flag)")
     if row.get("merged"):
@@ -517,7 +517,7 @@ def drug_row(row: Row, ident: str, names: dict[str, set[str]], biologics: set[st
     sources = {"medic", kind_source} | ({"fda-unii"} if names["synonyms"] | names["brands"] else set()) | (
         {"fda-purple-book"} if purple - {label} else set())
     return [ident, label, kind, join(synonyms), "", join(names["brands"]), "", join(xrefs_of(row)), "",
-            "|".join(sorted(sources)), drug_note(row)]
+            "|".join(sorted(sources)), drug_note(row), JAPAN_FLAG if row["approved_japan"] == "1" else ""]
 
 
 def drop_foreign_labels(rows: list[list[str]]) -> int:
@@ -746,7 +746,7 @@ def dc_only_row(ident: str, group: list[str], dc_names: dict[str, str], xrefs: d
                                                              else set())
     note = "DrugCentral 2016 drug with targets or labelled indications; not in the MeDIC stringent list (no approvals)"
     return [ident, label, kind, join(synonyms), "", join(found["brands"]), "", join(refs), "",
-            "|".join(sorted(sources)), note]
+            "|".join(sorted(sources)), note, ""]
 
 
 def dc_only_rows(join_: DrugJoin, dc_names: dict[str, str], dc_ids: list[Row],
@@ -1031,7 +1031,7 @@ README_RULES = [
     "Book -> PROTEIN; InChIKey or ChEBI id -> SMALL_MOLECULE; else OTHER.",
     "- Approvals: first FDA date over Orange and Purple Book rows; EMA: earliest EPAR listed (may be a generic's or "
     "biosimilar's), its indication text shortened to 300 characters, none when the source's dates and texts do not "
-    "align. Japan: a note on the drug only.",
+    "align. Japan: the flag `approved-in-japan` in the drug's `flags` column (tkg:approvedInJapan), never an approval.",
     "- Mechanisms: DrugCentral action types mapped to TrialKG's vocabulary (derive_reference.ACTION_TYPES); a "
     "protein complex gives one row per human gene; non-human targets (bacterial, viral...) give one target-less row "
     "per drug and action type, described, with the UniProt entries in the note; targets.tsv is human only.",

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "derive"
 CURATED_DRUG_COLUMNS = ["id", "label", "kind", "synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs",
-                        "parent_class", "source", "note"]
+                        "parent_class", "source", "note", "flags"]
 
 
 def _load_script():
@@ -114,7 +114,8 @@ def test_kinds_xrefs_and_flags(bulk):
     assert rituximab["kind"] == "MONOCLONAL_ANTIBODY" and "who-inn-stems" in _multi(rituximab, "source")
     mmf = _drug(bulk, "mycophenolate-mofetil")
     assert mmf["kind"] == "SMALL_MOLECULE"
-    assert "approved in Japan (MeDIC flag)" in mmf["note"]
+    assert _multi(mmf, "flags") == ["approved-in-japan"]  # a flag, never an approval row
+    assert not any(r["agency"] not in ("FDA", "EMA") for r in _rows(bulk / "approvals.tsv"))
     xrefs = _multi(mmf, "xrefs")
     assert {"ATC:L04AA06", "CHEMBL:CHEMBL1456", "DRUGCENTRAL:1859", "DRUGBANK:DB00688", "UNII:9242ECW6R0"} <= set(xrefs)
     assert [x for x in xrefs if x.startswith("RXCUI:")] == ["RXCUI:68149"]  # first (ingredient) concept only

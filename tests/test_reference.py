@@ -38,3 +38,18 @@ def test_curated_rows_win_and_bulk_rows_fill_what_they_lack():
     assert x.source == ("cur", "medic")
     assert [d.id for d in merged.drugs] == ["x", "y"]
     assert merged.curated_drug_ids == frozenset({"x"})
+
+
+def test_japan_flag_is_a_drug_flag_not_an_approval():
+    from kg.emit.reference import reference_graph
+    from kg.namespace import TKG
+
+    drug = Drug("exampline", "exampline", "SMALL_MOLECULE", (), (), (), (), (), "", ("medic",), ("approved-in-japan",))
+    graph = reference_graph(Reference((), (drug,), (), (), (), (), (), (), ()))
+    assert (None, TKG.approvedInJapan, None) in graph
+    assert not list(graph.subjects(predicate=TKG.approvingAgency))
+
+
+def test_packaged_reference_flags_drugs_approved_in_japan():
+    flagged = [d for d in load_reference().drugs if "approved-in-japan" in d.flags]
+    assert len(flagged) > 500

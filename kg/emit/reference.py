@@ -63,6 +63,8 @@ def _drug(g: Graph, d: Drug) -> None:
     _names(g, node, d.label, d.synonyms, d.labels_fr, d.abbreviations, d.brand_names)
     for x in d.xrefs:
         g.add((node, OBOINOWL.hasDbXref, Literal(x)))
+    if "approved-in-japan" in d.flags:
+        g.add((node, TKG.approvedInJapan, Literal(True)))
     if d.parent_class:
         # A drug class inside a broader class is not a member drug: DrugClass and
         # Drug are disjoint (HermiT reports the ontology inconsistent otherwise).
