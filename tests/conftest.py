@@ -1,5 +1,6 @@
 """Shared fixtures: one corpus build per test session (in memory)."""
 
+import pyoxigraph as ox
 import pytest
 
 from kg.build import build
@@ -21,3 +22,14 @@ def corpus_store(corpus_build):
 @pytest.fixture(scope="session")
 def corpus_report(corpus_build):
     return corpus_build[1]
+
+
+@pytest.fixture(scope="session")
+def store_dir(corpus_store, tmp_path_factory) -> str:
+    """The corpus in an on-disk store a command can open (closed here first)."""
+    path = tmp_path_factory.mktemp("store") / "store"
+    disk = ox.Store(str(path))
+    disk.extend(corpus_store)
+    disk.flush()
+    del disk
+    return str(path)

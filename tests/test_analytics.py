@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+from viz_cli_helpers import viz_cli
 
 from kg import analytics, iri, viz
 from kg.query import run_sparql
-from kg.viz_cli import register
 
 SLE_LABEL = "systemic lupus erythematosus"
 DARATUMUMAB = str(iri.entity("drug", "daratumumab"))
@@ -145,39 +144,21 @@ def test_results_frame_has_the_query_columns_and_rows(corpus_store):
 # ---------------------------------------------------------------- the path and stats commands
 
 
-def cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="trialkg")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub, lambda sp: (sp.add_argument("--store", default="trialkg-store"), sp)[1])
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-@pytest.fixture(scope="module")
-def store_dir(corpus_store, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("store") / "store"
-    disk = ox.Store(str(path))
-    disk.extend(corpus_store)
-    disk.flush()
-    del disk
-    return str(path)
-
-
 def test_cli_path_prints_hops(store_dir, capsys):
-    assert cli(["path", "--store", store_dir, "daratumumab", SLE_LABEL, "--k", "2"]) == 0
+    assert viz_cli(["path", "--store", store_dir, "daratumumab", SLE_LABEL, "--k", "2"]) == 0
     assert "path 1" in capsys.readouterr().out
 
 
 def test_cli_path_with_unknown_entity_exits_2(store_dir, capsys):
-    assert cli(["path", "--store", store_dir, "daratumumab", "no such disease anywhere"]) == 2
+    assert viz_cli(["path", "--store", store_dir, "daratumumab", "no such disease anywhere"]) == 2
     assert "no entity labelled" in capsys.readouterr().err
 
 
 def test_cli_stats_prints_counts(store_dir, capsys):
-    assert cli(["stats", "--store", store_dir]) == 0
+    assert viz_cli(["stats", "--store", store_dir]) == 0
     out = capsys.readouterr().out
     assert "instances per class:" in out and "tkg:testsDrug" in out
 
 
 def test_cli_stats_on_an_empty_store_exits_1(capsys):
-    assert cli(["stats", "--store", ":memory:"]) == 1
+    assert viz_cli(["stats", "--store", ":memory:"]) == 1

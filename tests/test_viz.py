@@ -6,13 +6,13 @@ never from today's counts: the corpus and the reference data grow.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+from viz_cli_helpers import viz_cli
 from rdflib.namespace import RDF, RDFS
 
 from kg import iri, viz
@@ -20,7 +20,6 @@ from kg.explain import AUTOIMMUNE, hierarchy_path
 from kg.namespace import TKG
 from kg.query import run_named, run_sparql
 from kg.resources import ontology_dir
-from kg.viz_cli import register
 
 HEADLINE = "myeloma-drugs-repurposed-for-autoimmunity"
 SLE = "http://purl.obolibrary.org/obo/MONDO_0007915"
@@ -363,53 +362,29 @@ def test_href_in_a_title_does_not_switch_to_html_popups(tmp_path):
 # ---------------------------------------------------------------- the view command
 
 
-def cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="trialkg")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def with_store(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--store", default="trialkg-store")
-        return sp
-
-    register(sub, with_store)
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-@pytest.fixture(scope="module")
-def store_dir(corpus_store, tmp_path_factory) -> str:
-    """The corpus in an on-disk store the command can open (closed here first)."""
-    path = tmp_path_factory.mktemp("store") / "store"
-    disk = ox.Store(str(path))
-    disk.extend(corpus_store)
-    disk.flush()
-    del disk
-    return str(path)
-
-
 def test_cli_view_writes_the_page(store_dir, tmp_path, capsys):
-    assert cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--query", HEADLINE]) == 0
+    assert viz_cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--query", HEADLINE]) == 0
     assert (tmp_path / "v.html").exists() and "nodes" in capsys.readouterr().out
 
 
 def test_cli_view_above_cap_exits_2_with_the_way_to_narrow(store_dir, tmp_path, capsys):
-    assert cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--max-nodes", "3"]) == 2
+    assert viz_cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--max-nodes", "3"]) == 2
     assert "--focus" in capsys.readouterr().err
 
 
 def test_cli_view_of_unknown_entity_exits_2(store_dir, tmp_path, capsys):
-    assert cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--focus", "nothing-like-it"]) == 2
+    assert viz_cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--focus", "nothing-like-it"]) == 2
     assert "no entity labelled" in capsys.readouterr().err
 
 
 def test_cli_view_on_an_empty_store_exits_1(tmp_path, capsys):
-    assert cli(["view", "--store", ":memory:", "--output", str(tmp_path / "v.html")]) == 1
+    assert viz_cli(["view", "--store", ":memory:", "--output", str(tmp_path / "v.html")]) == 1
     assert "empty" in capsys.readouterr().err
 
 
 def test_cli_view_rejects_focus_with_query(store_dir, tmp_path):
     with pytest.raises(SystemExit):
-        cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--focus", "x", "--query", HEADLINE])
+        viz_cli(["view", "--store", store_dir, "--output", str(tmp_path / "v.html"), "--focus", "x", "--query", HEADLINE])
 
 
 def test_headline_query_has_rows(corpus_store):
