@@ -173,14 +173,16 @@ ORGS = frozenset({"organization"})
 
 def is_placebo(name: str) -> bool:
     """True when a name says placebo, sham or vehicle (see ``_intervention_links`` for "X in vehicle")."""
-    text = norm(name)
-    words = set(text.split())
-    return bool((PLACEBO_WORDS | CONTROL_WORDS) & words) or any(p in text for p in PLACEBO_PHRASES)
+    return _names_control(name, PLACEBO_WORDS | CONTROL_WORDS)
 
 
 def _says_placebo(name: str) -> bool:
+    return _names_control(name, PLACEBO_WORDS)
+
+
+def _names_control(name: str, words: frozenset[str]) -> bool:
     text = norm(name)
-    return bool(PLACEBO_WORDS & set(text.split())) or any(p in text for p in PLACEBO_PHRASES)
+    return bool(words & set(text.split())) or any(p in text for p in PLACEBO_PHRASES)
 
 
 # Separators that put a comparator after the tested drug in a title ("X vs Y").
