@@ -1,39 +1,53 @@
-"""Documents in, graph out: read, normalise, emit, store. The only writer besides the store.
+"""Documents in, graph out. The only writer besides the store.
 
-Documents are processed one at a time (two passes: identifiers first, so that
-records sharing a registry identifier become one study; then each document's
-graph), so memory does not grow with the corpus. A bad document is reported
-and skipped; the others go on.
+Documents are read, parsed, linked and emitted as N-Quads by worker processes
+(:mod:`kg.pipeline`), a bounded number of batches ahead; one writer (this
+process) bulk-loads their quads into Oxigraph in large batches, each document's
+description after its graphs. Nothing per document is kept beyond its key and
+its records' graphs and identifiers, so memory does not grow with the corpus.
+
+Then the build makes study identity independent of build order: records that
+share a registry identifier, stored earlier or now, name one study (the best
+identifier of the group); a stored graph whose study changed is rewritten in
+one transaction. An edited document replaces its graphs in one transaction; an
+unchanged one (same bytes, reader version and reference data) is skipped before
+it is parsed, against one read of the stored checksums.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
 from kg import iri, reference_compile
-from kg.emit import Document, emit_record, study_key
-from kg.emit.metadata import dataset_description
+from kg.emit import id_rank
+from kg.emit.metadata import activity, activity_description, stored_documents
 from kg.emit.reference import reference_graph
-from kg.model import SourceError, StudyRecord
-from kg.namespace import TKG
-from kg.lexicon import Lexicon, build_lexicon, default_lexicon
-from kg.normalize import link_counts, link_record
+from kg.lexicon import build_lexicon
+from kg.model import SourceError
 from kg.ontology_build import load_tbox
+from kg.pipeline import DocResult, process, process_many
 from kg.refdata import Reference, default_reference
-from kg.resources import corpus_files, ontology_dir
-from kg.sources import read_document
-from kg.store import graph_triples, replace_graph_bulk, replace_graphs, select, value
+from kg.resources import corpus_dir, ontology_dir
+from kg.sources.inputs import DocumentRef, iter_documents
+from kg.store import graph_triples, replace_graph_bulk
+from kg.writer import Writer, finish_metadata, reconcile_studies
 
-# Schemes that identify one study across registries; sponsor codes may collide between sponsors.
-LINKING_SCHEMES = ("NCT", "EU_CT", "EUDRACT", "WHO_ICTRP")
+CHUNK = 16  # documents per worker task
+AHEAD = 24  # tasks per worker in flight (~400 documents, ~50 MB of N-Quads): bounds memory
+PARALLEL_FROM = 48  # fewer documents are built in this process (starting workers costs seconds)
 
 
 @dataclass
@@ -45,6 +59,13 @@ class BuildReport:
     links: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[SourceError] = field(default_factory=list)
     triples: int = 0
+    changed: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time by stage (the benchmark reports it)
+
+    def lap(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - since, 3)
+        return now
 
     def add_links(self, counts: dict[str, dict[str, int]]) -> None:
         for kind, c in counts.items():
@@ -53,140 +74,174 @@ class BuildReport:
                 mine[k] += v
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(self, x: tuple[str, str]) -> tuple[str, str]:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, items: list[tuple[str, str]]) -> None:
-        for other in items[1:]:
-            a, b = sorted((self.find(items[0]), self.find(other)), key=_rank)
-            self.parent[b] = a
+def _digest_in(store: ox.Store, graph: ox.NamedNode) -> str | None:
+    quads = list(store.quads_for_pattern(graph, ox.NamedNode(str(DCTERMS.identifier)), None, graph))
+    return quads[0].object.value if quads else None  # type: ignore[union-attr]
 
 
-def _rank(ident: tuple[str, str]) -> tuple[int, str]:
-    return (LINKING_SCHEMES.index(ident[0]), ident[1])
+def _replace_marked(store: ox.Store, graph_iri: str, digest: str, triples: Iterable) -> None:
+    # The digest is written last: a build killed half-way leaves no digest, so the next one reloads.
+    graph = ox.NamedNode(graph_iri)
+    replace_graph_bulk(store, graph_iri, triples)  # type: ignore[arg-type]
+    store.add(ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest), graph))
 
 
-def _ids(rec: StudyRecord) -> list[tuple[str, str]]:
-    return sorted({(i.scheme, i.value) for i in rec.registry_ids if i.scheme in LINKING_SCHEMES}, key=_rank)
-
-
-def _read(path: Path, report: BuildReport) -> tuple[bytes, list[StudyRecord]] | None:
-    try:
-        return read_document(path)
-    except SourceError as exc:
-        report.errors.append(exc)
-        return None
-
-
-def _study_groups(paths: list[Path]) -> _UnionFind:
-    uf = _UnionFind()
-    for path in paths:
-        try:
-            _, records = read_document(path)
-        except SourceError:
-            continue
-        for rec in records:
-            ids = _ids(rec)
-            if ids:
-                uf.union(ids)
-    return uf
-
-
-def _stored_digest(store: ox.Store) -> str | None:
-    quads = list(store.quads_for_pattern(ox.NamedNode(str(iri.REFERENCE_GRAPH)), ox.NamedNode(str(DCTERMS.identifier)),
-                                         None, ox.NamedNode(str(iri.REFERENCE_GRAPH))))
-    return value(quads[0].object) if quads else None
-
-
-def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -> None:
-    """(Re)load the ontology, and the reference graph unless the store has it already.
+def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -> str:
+    """(Re)load the ontology and the reference graph where they changed; returns the reference digest.
 
     The reference graph comes from the compiled artifact when it matches the
     tables (fast), else it is rebuilt from the tables.
     """
-    tbox = load_tbox(ontology_dir() / "trialkg.ttl")
-    replace_graph_bulk(store, iri.ONTOLOGY_GRAPH, graph_triples(tbox))
-    digest = "sha256:" + reference_compile.tables_digest()
-    if ref is None and _stored_digest(store) == digest:
-        return
+    ttl = ontology_dir() / "trialkg.ttl"
+    ont_digest = "sha256:" + reference_compile.file_digest(ttl)
+    if _digest_in(store, ox.NamedNode(str(iri.ONTOLOGY_GRAPH))) != ont_digest:
+        _replace_marked(store, str(iri.ONTOLOGY_GRAPH), ont_digest, graph_triples(load_tbox(ttl)))
+    if ref is not None:  # a reference of the caller's (tests, benchmarks): always reloaded
+        replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(ref)))
+        return reference_digest(ref)
+    digest = reference_digest(None)
     graph = ox.NamedNode(str(iri.REFERENCE_GRAPH))
-    if ref is None and reference_compile.artifact_is_current():
-        reference_compile.load_artifact(store, graph)
-    else:
-        replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(ref or default_reference())))
-    if ref is None:
+    if _digest_in(store, graph) != digest:
+        if reference_compile.artifact_is_current():
+            store.remove_graph(graph) if store.contains_named_graph(graph) else None
+            reference_compile.load_artifact(store, graph)
+        else:
+            replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(default_reference())))
         store.add(ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest), graph))
+    return digest
 
 
-def _previous_graphs(store: ox.Store, file_name: str) -> dict[URIRef, str]:
-    """Graphs built earlier from a file of this name, with the digest they were built from."""
-    q = (f"SELECT ?g ?sha ?v ?name WHERE {{ GRAPH ?g {{ ?r <{TKG.fileName}> ?name ; "
-         f"<{TKG.sha256}> ?sha ; <{TKG.readerVersion}> ?v }} }}")
-    rows = select(store, q, {ox.Variable("name"): ox.Literal(file_name)})
-    return {URIRef(value(r["g"])): f"{value(r['sha'])}/{value(r['v'])}" for r in rows}
+def reference_digest(ref: Reference | None) -> str:
+    """What the linking depends on: the packaged tables, or the caller's reference."""
+    if ref is None:
+        return "sha256:" + reference_compile.tables_digest()
+    lines = sorted(" ".join(t.n3() for t in triple) for triple in reference_graph(ref))
+    return "custom:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _study_iri(rec: StudyRecord, uf: _UnionFind, sha: str) -> URIRef:
-    ids = _ids(rec)
-    if ids:
-        return iri.study(*uf.find(ids[0]))
-    key = study_key(rec)
-    return iri.study(*key) if key else iri.study_from_hash(sha)
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def build_document(store: ox.Store, path: Path, lex: Lexicon, uf: _UnionFind, report: BuildReport) -> None:
-    from kg import __version__
-
-    read = _read(path, report)
-    if read is None:
-        return
-    data, records = read
-    sha = hashlib.sha256(data).hexdigest()
-    report.documents += 1
-    previous = _previous_graphs(store, path.name)
-    if previous and set(previous.values()) == {f"{sha}/{__version__}"}:
-        report.skipped_unchanged += 1
-        report.studies.update(str(_study_iri(r, uf, sha)) for r in records)
-        return
-    graphs: dict[URIRef, list] = {}
-    for index, rec in enumerate(records):
-        doc = Document(path.name, sha, _format_of(rec), index if len(records) > 1 else 0)
-        links = link_record(lex, rec)
-        study = _study_iri(rec, uf, sha)
-        graph, triples = emit_record(rec, links, doc, study)
-        graphs[graph] = triples
-        report.records += 1
-        report.studies.add(str(study))
-        report.add_links(link_counts(links))
-    replace_graphs(store, previous, graphs)
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
-def _format_of(rec: StudyRecord) -> str:
-    return rec.format
+class _Feed:
+    """Results in input order, from worker processes started before the reference is loaded.
+
+    At most ``AHEAD`` tasks per worker are in flight: enough to keep the
+    workers busy while the writer loads a batch, few enough to bound memory.
+    """
+
+    def __init__(self, items: list[tuple[DocumentRef, str | None]], act: str, workers: int,
+                 ref: Reference | None) -> None:
+        self.items, self.act, self.ref = items, act, ref
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: deque[Future] = deque()
+        if ref is None and workers > 1 and len(items) >= PARALLEL_FROM:
+            # spawn, not fork: the writer holds the store (RocksDB threads) open.
+            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            self.chunks = _chunks(items, CHUNK)
+            self.pending.extend(self.pool.submit(process_many, c, act) for c in islice(self.chunks, workers * AHEAD))
+
+    def __iter__(self) -> Iterator[DocResult]:
+        if self.pool is None:
+            lex = build_lexicon(self.ref) if self.ref is not None else None
+            for doc, sha in self.items:
+                yield process(doc, sha, self.act, lex)
+            return
+        while self.pending:
+            done = self.pending.popleft().result()
+            nxt = next(self.chunks, None)
+            if nxt is not None:
+                self.pending.append(self.pool.submit(process_many, nxt, self.act))
+            yield from done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    # A bar with documents per second and time left on a terminal; nothing when output is piped.
+    return tqdm(total=total, unit="doc", desc="building", disable=not (enabled and sys.stderr.isatty()),
+                dynamic_ncols=True, mininterval=0.5)
+
+
+def _refs(paths: Iterable[str | Path] | None, root: str | Path | None, errors: list[SourceError]) -> list[DocumentRef]:
+    if not paths:  # the bundled corpus, keyed corpus/<name> whatever the install location
+        return iter_documents(sorted(p for p in corpus_dir().iterdir() if p.suffix == ".txt"), corpus_dir().parent, errors)
+    return iter_documents(paths, root or Path.cwd(), errors)
 
 
 def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = True,
-          ref: Reference | None = None) -> BuildReport:
-    """Build the graph of these documents (default: the bundled corpus) into ``store``."""
-    files = sorted({Path(p) for p in paths} if paths else set(corpus_files()), key=lambda p: (p.name, str(p)))
-    files = [f for p in files for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
-    load_ontology_and_reference(store, ref)
-    lex = default_lexicon() if ref is None else build_lexicon(ref)
-    uf, report = _study_groups(files), BuildReport()
-    for i, path in enumerate(files, start=1):
-        build_document(store, path, lex, uf, report)
-        if progress and len(files) > 5:
-            print(f"\r  [{'#' * (30 * i // len(files)):<30}] {i}/{len(files)} documents", end="", file=sys.stderr)
-    if progress and len(files) > 5:
-        print(file=sys.stderr)
-    replace_graphs(store, [], {iri.METADATA_GRAPH: dataset_description(store)})
-    report.triples = len(store)
+          ref: Reference | None = None, workers: int | None = None, root: str | Path | None = None) -> BuildReport:
+    """Build the graph of these documents, folders and zip archives (default: the bundled corpus) into ``store``.
+
+    ``root``: document keys are paths under it (default: the current directory).
+    ``workers``: processes that parse, link and emit (default: all cores).
+    """
+    report = BuildReport()
+    t = time.perf_counter()
+    refs = _refs(paths, root, report.errors)
+    act = activity(reference_digest(ref))
+    stored = stored_documents(store)
+    items = [(r, stored[r.key][0] if r.key in stored and stored[r.key][1] == act else None) for r in refs]
+    t = report.lap("list documents and stored checksums", t)
+    feed = _Feed(items, act, workers or default_workers(), ref)
+    try:
+        digest = load_ontology_and_reference(store, ref)  # while the workers start
+        t = report.lap("ontology and reference", t)
+        writer = Writer(store, stored)
+        mine: list[str] = []
+        with _progress(len(items), progress) as bar:
+            for result in _wait(feed, report):
+                _account(report, result, stored, mine)
+                t0 = time.perf_counter()
+                writer.add(result, report.errors)
+                report.lap("write", t0)
+                bar.update(1)
+        t0 = time.perf_counter()
+        writer.close(report.errors)
+        t = report.lap("write", t0)
+    finally:
+        feed.close()
+    report.changed = writer.changed
+    study_of = reconcile_studies(store)
+    report.studies = {study_of[g] for g in mine if g in study_of}
+    t = report.lap("study identity", t)
+    report.triples = finish_metadata(store, writer.changed, activity_description(act, digest), writer.replaced)
+    report.lap("closure and dataset description", t)
     return report
+
+
+def _wait(feed: _Feed, report: BuildReport) -> Iterator[DocResult]:
+    """The feed's results, timing how long the writer waits for the workers."""
+    it = iter(feed)
+    while True:
+        t = time.perf_counter()
+        result = next(it, None)
+        report.lap("wait for workers", t)
+        if result is None:
+            return
+        yield result
+
+
+def _account(report: BuildReport, result: DocResult, stored: dict, mine: list[str]) -> None:
+    if result.error is not None:
+        return
+    report.documents += 1
+    if result.unchanged:
+        report.skipped_unchanged += 1
+        mine += stored[result.key][2]
+        return
+    report.records += len(result.records)
+    report.add_links(result.links)
+    mine += [r.graph for r in result.records]
+
+
+__all__ = ["BuildReport", "build", "default_workers", "id_rank", "load_ontology_and_reference"]

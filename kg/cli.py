@@ -53,6 +53,8 @@ def _print_report(report) -> None:
     print(f"triples:   {report.triples}")
     for kind, c in sorted(report.links.items()):
         print(f"mentions:  {kind:<13} linked {c['linked']:>4}  unlinked {c['unlinked']:>4}")
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items())
+    print(f"seconds:   {sum(report.seconds.values()):.1f} ({stages})")
     print(f"errors:    {len(report.errors)}")
     for err in report.errors:
         print(f"  {err}")
@@ -62,14 +64,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     store = _store(args)
-    report = build(args.paths or None, store, progress=not args.quiet)
+    report = build(args.paths or None, store, progress=not args.quiet, workers=args.workers, root=args.root)
     _print_report(report)
     if not args.no_headline:
         _print_headline(store)
     if args.view:
-        _write_view(store, args.view)
+        _write_view(store, args.view, len(report.studies))
     if args.store != ":memory:":
         store.flush()
+    if report.errors:
+        print(f"\n{len(report.errors)} document(s) refused (the others are built): see errors above", file=sys.stderr)
+        return 1
     return 0 if report.documents else 1
 
 
@@ -98,20 +103,25 @@ def _print_headline(store) -> None:
     print(format_results(Results(columns, rows), "table"))
 
 
-def _write_view(store, output: str) -> None:
-    from kg.viz import write_view
+def _write_view(store, output: str, studies: int) -> None:
+    from kg.viz import write_build_view
 
-    stats = write_view(store, output)
-    print(f"\ninteractive view: {stats.path} ({len(stats.kinds)} kinds of node, {stats.nodes} nodes, "
-          f"{stats.edges} edges; open it in a browser)")
+    stats, kind = write_build_view(store, output, studies)
+    what = {"corpus": "the corpus graph",
+            "headline": "the graph is too large to draw whole: the headline question's rows",
+            "summary": "the graph is too large to draw whole: a summary of the most-tested drugs"}[kind]
+    print(f"\ninteractive view: {stats.path} ({what}; {len(stats.kinds)} kinds of node, {stats.nodes} nodes, "
+          f"{stats.edges} edges; open it in a browser; `trialkg view --help` draws others)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.export import export
+    from kg.export import export, write
 
-    data = export(_store(args), args.format, args.output)
-    if data is not None:
-        sys.stdout.buffer.write(data)
+    store = _store(args)
+    if args.output:
+        export(store, args.format, args.output)
+    else:
+        write(store, args.format, sys.stdout.buffer)
     return 0
 
 
@@ -208,8 +218,12 @@ def parser() -> argparse.ArgumentParser:
         return sp
 
     b = with_store(sub.add_parser("build", help="build the graph (default: the bundled corpus)"))
-    b.add_argument("paths", nargs="*", help="documents or folders")
-    b.add_argument("--quiet", action="store_true")
+    b.add_argument("paths", nargs="*", help="documents, folders (read recursively) and zip archives")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--workers", type=int, default=None,
+                   help="processes that read, link and emit documents (default: all cores)")
+    b.add_argument("--root", default=None,
+                   help="documents are keyed by their path under this folder (default: the current folder)")
     b.add_argument("--no-headline", action="store_true", help="do not print the headline answer")
     b.add_argument("--view", metavar="FILE.html", default="trialkg-view.html",
                    help="write the interactive view of the graph (default: %(default)s; '' for none)")

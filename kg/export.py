@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from kg.store import sorted_nquads
+from kg.store import write_sorted_nquads
 
 PREFIXES = {
     "tkg": "https://w3id.org/trialkg/ontology/",
@@ -38,40 +39,54 @@ FORMATS = {
 }
 
 
-def export_bytes(store: ox.Store, fmt: str) -> bytes:
-    """The store serialised in one of :data:`FORMATS`."""
+def write(store: ox.Store, fmt: str, out: BinaryIO) -> None:
+    """Stream the store to a binary file in one of :data:`FORMATS`; memory does not grow with the store.
+
+    N-Quads are sorted (an external merge sort through temporary files); the
+    other formats follow Oxigraph's index order, which depends on the content
+    only, so the same store gives the same bytes too. Triple formats hold the
+    union of the graphs (a statement in two graphs is written twice).
+    """
     if fmt == "nq":
-        return sorted_nquads(store)
-    if fmt == "jsonld":
-        return _jsonld(store)
-    rdf_format = FORMATS[fmt]
-    quads = sorted(store.quads_for_pattern(None, None, None), key=str)
-    buf = io.BytesIO()
-    if rdf_format.supports_datasets:
-        ox.serialize(quads, buf, rdf_format, prefixes=PREFIXES)
+        write_sorted_nquads(store, out)
+    elif fmt == "jsonld":
+        _jsonld(store, out)
+    elif FORMATS[fmt].supports_datasets:
+        store.dump(out, FORMATS[fmt], prefixes=PREFIXES)
     else:
-        triples = sorted({q.triple for q in quads}, key=str)
-        ox.serialize(triples, buf, rdf_format, prefixes=PREFIXES)
+        ox.serialize((q.triple for q in store.quads_for_pattern(None, None, None)), out, FORMATS[fmt],
+                     prefixes=PREFIXES)
+
+
+def export_bytes(store: ox.Store, fmt: str) -> bytes:
+    """The store serialised in one of :data:`FORMATS` (for small stores and tests)."""
+    buf = io.BytesIO()
+    write(store, fmt, buf)
     return buf.getvalue()
 
 
-def _jsonld(store: ox.Store) -> bytes:
+def _jsonld(store: ox.Store, out: BinaryIO) -> None:
     """JSON-LD with a context of the ontology's prefixes.
 
-    Oxigraph writes the dataset (expanded form, fast at any size); the context
-    is added around it, so tools that compact can use the prefixes. Expanded
-    keys are absolute IRIs, which a context does not change.
+    Oxigraph writes the dataset (expanded form, a JSON array, streamed); the
+    context is written around it, so tools that compact can use the prefixes.
+    Expanded keys are absolute IRIs, which a context does not change.
     """
-    buf = io.BytesIO()
-    quads = sorted(store.quads_for_pattern(None, None, None), key=str)
-    ox.serialize(quads, buf, ox.RdfFormat.JSON_LD)
-    graphs = json.loads(buf.getvalue() or b"[]")
-    return json.dumps({"@context": PREFIXES, "@graph": graphs}, ensure_ascii=False).encode("utf-8")
+    out.write(b'{"@context": ' + json.dumps(PREFIXES).encode() + b', "@graph": ')
+    before = out.tell() if out.seekable() else None
+    store.dump(out, ox.RdfFormat.JSON_LD)
+    if before is not None and out.tell() == before:  # an empty store writes nothing
+        out.write(b"[]")
+    out.write(b"}")
 
 
 def export(store: ox.Store, fmt: str, output: str | Path | None) -> bytes | None:
-    data = export_bytes(store, fmt)
+    """Write the dump to ``output`` (streamed), or return its bytes when there is none."""
     if output is None:
-        return data
-    Path(output).write_bytes(data)
+        return export_bytes(store, fmt)
+    path = Path(output)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:  # written aside, then renamed: a failed export leaves no half file
+        write(store, fmt, fh)
+    tmp.replace(path)
     return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from rdflib import URIRef
 
@@ -26,6 +26,10 @@ ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
 REFERENCE_GRAPH = URIRef(GRAPH + "reference")
 DATASET = URIRef(ID + "dataset/trialkg")
 METADATA_GRAPH = URIRef(GRAPH + "metadata")
+# Descriptions of nodes many documents share (unlinked mentions), written once.
+MENTIONS_GRAPH = URIRef(GRAPH + "mentions")
+# The materialised disease-hierarchy ancestor closure (kg.closure): derived, rebuilt after each build.
+CLOSURE_GRAPH = URIRef(GRAPH + "closure")
 
 # Prefixes of the CURIEs the reference data uses -> IRI bases (bioregistry / identifiers.org)
 CURIE_BASES = {
@@ -57,16 +61,30 @@ def study_from_hash(sha256: str) -> URIRef:
     return URIRef(f"{ID}study/doc/{sha256[:16]}")
 
 
-def record(fmt: str, key: str) -> URIRef:
-    return URIRef(f"{ID}record/{fmt}/{_safe(key)}")
+def record(fmt: str, *keys: str) -> URIRef:
+    return URIRef(f"{ID}record/{fmt}/" + "/".join(map(_safe, keys)))
 
 
-def record_graph(fmt: str, key: str) -> URIRef:
-    return URIRef(f"{GRAPH}record/{fmt}/{_safe(key)}")
+def record_graph(fmt: str, *keys: str) -> URIRef:
+    return URIRef(f"{GRAPH}record/{fmt}/" + "/".join(map(_safe, keys)))
+
+
+def document(key: str) -> URIRef:
+    """A source document, by its key (its path under the build root): a dcat:Distribution."""
+    return URIRef(f"{ID}document/{digest(key)}")
 
 
 def identifier(scheme: str, value: str) -> URIRef:
     return URIRef(f"{ID}identifier/{scheme.lower()}/{_safe(value)}")
+
+
+def parse_identifier(node: str) -> tuple[str, str] | None:
+    """(scheme, value) of an :func:`identifier` IRI, None for any other IRI."""
+    head = f"{ID}identifier/"
+    if not node.startswith(head):
+        return None
+    scheme, _, value = node[len(head):].partition("/")
+    return (scheme.upper(), unquote(value)) if value else None
 
 
 def entity(kind: str, key: str) -> URIRef:
@@ -79,7 +97,7 @@ def mention(role: str, text: str) -> URIRef:
     return URIRef(f"{ID}mention/{role}/{slug(text)}")
 
 
-def part(parent: URIRef, kind: str, *keys: object) -> URIRef:
+def part(parent: str, kind: str, *keys: object) -> URIRef:
     """A node that belongs to one record: arm, intervention, criterion, outcome, evidence."""
     return URIRef(f"{parent}/{kind}/" + "/".join(_safe(str(k)) for k in keys))
 

@@ -34,11 +34,15 @@ SCAN_TEXT, SCAN_TITLES, SCAN_NEVER = 2, 1, 0
 
 def norm(text: str) -> str:
     """Lower case, no accents, no ®/™, punctuation as spaces, single spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[®™©]", " ", text.lower())
-    text = re.sub(r"[^\w]+|_", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if not text.isascii():  # ASCII text has no accents to fold (most registry text: the fast path)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        text = _MARKS.sub(" ", text)
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+_MARKS = re.compile(r"[®™©]")
+_NON_WORD = re.compile(r"[^\w]+|_")
 
 
 _MESH_LOCAL = re.compile(r"^([CD])0*(\d+)$")
@@ -75,6 +79,7 @@ class Lexicon:
     codes: dict[str, set[Entry]] = field(default_factory=dict)  # "MESH:D008180" -> entries
     _phrase_cache: dict[tuple, dict[tuple[str, ...], Entry]] = field(default_factory=dict)
     _longest_cache: dict[tuple, int] = field(default_factory=dict)
+    _starts_cache: dict[tuple, dict[str, int]] = field(default_factory=dict)
 
     def add(self, name: str, entry: Entry, abbreviation: bool = False, scan: int = 2) -> None:
         key = norm(name)
@@ -108,6 +113,19 @@ class Lexicon:
         if key not in self._longest_cache:
             self._longest_cache[key] = max((len(p) for p in self.phrases(kinds, level)), default=0)
         return self._longest_cache[key]
+
+    def starts(self, kinds: frozenset[str], level: int = 2) -> dict[str, int]:
+        """First token of a scannable name -> tokens in the longest name it starts (cached).
+
+        A scan tries phrases only at tokens that start one: most words of a text start none.
+        """
+        key = (kinds, level)
+        if key not in self._starts_cache:
+            out: dict[str, int] = {}
+            for phrase in self.phrases(kinds, level):
+                out[phrase[0]] = max(out.get(phrase[0], 0), len(phrase))
+            self._starts_cache[key] = out
+        return self._starts_cache[key]
 
     def phrases(self, kinds: frozenset[str], level: int = 2) -> dict[tuple[str, ...], Entry]:
         """Names of these kinds scannable at ``level`` as token tuples (unambiguous ones only), cached."""

@@ -140,6 +140,8 @@ class TKG(DefinedNamespace):
     funder: URIRef
     funderType: URIRef
     geneSymbol: URIRef
+    hasAncestor: URIRef
+    hasAncestorOrBasis: URIRef
     hasApproval: URIRef
     hasArm: URIRef
     hasBasisIn: URIRef

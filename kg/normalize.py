@@ -106,12 +106,12 @@ def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT)
     ``level`` SCAN_TITLES also admits names safe only in titles.
     """
     phrases = lex.phrases(kinds, level)
-    longest = lex.longest(kinds, level)
+    starts = lex.starts(kinds, level)
     tokens = norm(text).split()
     found: list[tuple[Entry, str]] = []
     i = 0
     while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 0, -1):
+        for n in range(min(starts.get(tokens[i], 0), len(tokens) - i), 0, -1):
             entry = phrases.get(tuple(tokens[i:i + n]))
             if entry:
                 found.append((entry, " ".join(tokens[i:i + n])))

@@ -36,6 +36,10 @@ def tables_digest(folder: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _write_gz(path: Path, lines: list[str]) -> None:
     # mtime=0: the same tables give the same artifact bytes
     with gzip.GzipFile(path, "wb", mtime=0) as fh:

@@ -8,7 +8,12 @@ document's graph half-written, and a failed insert leaves the old one.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import io
+import tempfile
+from contextlib import ExitStack
+from itertools import islice
+from typing import BinaryIO
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,9 +23,6 @@ from rdflib.graph import Graph
 from rdflib.term import Node
 
 DEFAULT_STORE = Path("trialkg-store")
-# SPARQL Update requests are split so that one request stays small; all the
-# pieces of one replacement still run inside one request (one transaction).
-_CHUNK = 5000
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -62,21 +64,6 @@ def to_ox(term: Node) -> Term:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def _triples_text(triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    return "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in triples)
-
-
-def replace_graphs(store: ox.Store, drop: Iterable[URIRef],
-                   graphs: dict[URIRef, list[tuple[Node, Node, Node]]]) -> None:
-    """Drop some graphs and write others, in one transaction."""
-    parts = [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(drop) | set(graphs))]
-    for g, triples in sorted(graphs.items()):
-        rows = list(triples)
-        for i in range(0, len(rows), _CHUNK):
-            parts.append(f"INSERT DATA {{ GRAPH <{g}> {{\n{_triples_text(rows[i:i + _CHUNK])}\n}} }}")
-    store.update(" ;\n".join(parts))
-
-
 def replace_graph_bulk(store: ox.Store, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> None:
     """Replace a graph the build itself owns (ontology, reference data) by direct insertion.
 
@@ -116,12 +103,33 @@ def graph_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
 def sorted_nquads(store: ox.Store) -> bytes:
     """The whole store as N-Quads, lines sorted: byte-identical for the same content."""
     buf = io.BytesIO()
-    store.dump(buf, format=ox.RdfFormat.N_QUADS)
-    lines = sorted(set(buf.getvalue().decode("utf-8").splitlines()))
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    write_sorted_nquads(store, buf)
+    return buf.getvalue()
 
 
-def graph_value(store: ox.Store, graph: URIRef, predicate: URIRef) -> list[str]:
-    """Values of one predicate in one named graph (used to find a file's earlier graphs)."""
-    return [value(q.object) for q in store.quads_for_pattern(
-        None, ox.NamedNode(str(predicate)), None, ox.NamedNode(str(graph)))]
+SORT_RUN_LINES = 400_000  # lines sorted in memory at a time (about 100 MB)
+
+
+def write_sorted_nquads(store: ox.Store, out: BinaryIO, run_lines: int = SORT_RUN_LINES) -> None:
+    """Stream the store as sorted, distinct N-Quads lines: an external merge sort through temporary files.
+
+    Byte order of UTF-8 lines is code-point order, so this is the order of sorting the decoded lines.
+    """
+    with tempfile.TemporaryDirectory(prefix="trialkg-sort-") as tmp:
+        dump = Path(tmp) / "dump.nq"
+        store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+        runs: list[Path] = []
+        with open(dump, "rb") as fh:
+            while lines := [line if line.endswith(b"\n") else line + b"\n" for line in islice(fh, run_lines)]:
+                lines.sort()
+                run = Path(tmp) / f"run{len(runs)}"
+                run.write_bytes(b"".join(lines))
+                runs.append(run)
+        dump.unlink()
+        with ExitStack() as stack:
+            files = [stack.enter_context(open(r, "rb")) for r in runs]
+            previous = None
+            for line in heapq.merge(*files):
+                if line != previous:
+                    out.write(line)
+                    previous = line

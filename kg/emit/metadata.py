@@ -1,5 +1,12 @@
 """The VoID/DCAT description of the dataset, part of every dump.
 
+Each document is a ``dcat:Distribution`` keyed by its path under the build root,
+with its checksum and the extraction activity (reader version and reference
+data) that produced its graphs; each named graph a ``void:Dataset`` subset with
+its triple count. A document's description is written after its graphs: it is
+the mark the next build reads to skip the document when its bytes and the
+activity are unchanged.
+
 Deterministic: counts and versions only, no build timestamp, so that two
 builds of the same input dump byte-identical N-Quads.
 """
@@ -7,54 +14,79 @@ builds of the same input dump byte-identical N-Quads.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCAT as _DCAT, DCTERMS as _DCTERMS, PROV as _PROV, RDF as _RDF, RDFS as _RDFS
 
 from kg import __version__, iri
+from kg.emit.terms import Lit, Plain, lit, nquad
 from kg.store import select, value
 
-VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT, DCTERMS, PROV, RDF, RDFS = Plain(_DCAT), Plain(_DCTERMS), Plain(_PROV), Plain(_RDF), Plain(_RDFS)
+VOID = "http://rdfs.org/ns/void#"
+VOID_DATASET, VOID_SUBSET, VOID_TRIPLES, VOID_VOCABULARY = (VOID + t for t in ("Dataset", "subset", "triples", "vocabulary"))
+SPDX_CHECKSUM = "http://spdx.org/rdf/terms#checksumValue"
 # Licences of what the dataset holds: TrialKG's own output, and the reference
 # sources whose terms require attribution (see DATA-LICENSES.md).
-LICENCES = (
-    URIRef("https://creativecommons.org/licenses/by/4.0/"),
-)
+LICENCES = ("https://creativecommons.org/licenses/by/4.0/",)
+Triple = tuple[str, str, str]
 
 
-def _graph_counts(store: ox.Store) -> dict[str, int]:
-    rows = select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {value(r["g"]): int(value(r["n"])) for r in rows if value(r["g"]) != str(iri.METADATA_GRAPH)}
+def activity(reference_digest: str) -> str:
+    """The extraction activity: this reader version over this reference data."""
+    return str(iri.entity("activity", f"extract/{__version__}/{reference_digest.removeprefix('sha256:')[:16]}"))
 
 
-def dataset_description(store: ox.Store) -> list[tuple]:
-    """Triples describing the dataset and each named graph (triple counts, sources)."""
-    ds = iri.DATASET
-    counts = _graph_counts(store)
-    out: list[tuple] = [
-        (ds, RDF.type, VOID.Dataset), (ds, RDF.type, DCAT.Dataset),
-        (ds, DCTERMS.title, Literal("TrialKG", lang="en")),
-        (ds, RDFS.comment, Literal("Clinical trials, drugs, targets, mechanisms, conditions, sponsors and MedDRA terms, with the provenance of every extracted fact.", lang="en")),
-        (ds, DCTERMS.hasVersion, Literal(__version__)),
-        (ds, VOID.triples, Literal(sum(counts.values()), datatype=XSD.integer)),
-        (ds, VOID.vocabulary, URIRef("https://w3id.org/trialkg/ontology/")),
-    ]
-    out += [(ds, DCTERMS.license, lic) for lic in LICENCES]
-    for g, n in sorted(counts.items()):
-        node = URIRef(g)
-        out += [(ds, VOID.subset, node), (node, RDF.type, VOID.Dataset),
-                (node, VOID.triples, Literal(n, datatype=XSD.integer))]
-    out += _sources(store, ds)
-    return out
+def document_description(key: str, sha256: str, act: str, graphs: list[tuple[str, int]]) -> list[str]:
+    """N-Quads lines (metadata graph) describing one document and the graphs built from it."""
+    ds, doc, meta = str(iri.DATASET), str(iri.document(key)), str(iri.METADATA_GRAPH)
+    out: list[Triple] = [(doc, RDF.type, DCAT.Distribution), (doc, DCTERMS.identifier, lit(key)),
+                         (doc, DCTERMS.title, lit(key.rsplit("/", 1)[-1])), (doc, SPDX_CHECKSUM, lit(sha256)),
+                         (doc, PROV.wasGeneratedBy, act), (ds, DCTERMS.source, doc)]
+    for graph, n in graphs:
+        out += [(graph, DCTERMS.source, doc), *subset(graph, n)]
+    return sorted(nquad(s, p, o, meta) for s, p, o in set(out))
 
 
-def _sources(store: ox.Store, ds: URIRef) -> list[tuple]:
-    q = """PREFIX tkg: <https://w3id.org/trialkg/ontology/>
-    SELECT DISTINCT ?g ?name ?sha WHERE { GRAPH ?g { ?r tkg:fileName ?name ; tkg:sha256 ?sha } }"""
-    out = []
-    for r in select(store, q):
-        dist = iri.entity("source-file", value(r["sha"])[:16])
-        out += [(ds, DCTERMS.source, dist), (dist, RDF.type, DCAT.Distribution),
-                (dist, DCTERMS.title, Literal(value(r["name"]))),
-                (dist, URIRef("http://spdx.org/rdf/terms#checksumValue"), Literal(value(r["sha"]))),
-                (URIRef(value(r["g"])), DCTERMS.source, dist)]
-    return out
+def subset(graph: str, n: int) -> list[Triple]:
+    return [(str(iri.DATASET), VOID_SUBSET, graph), (graph, RDF.type, VOID_DATASET), (graph, VOID_TRIPLES, lit(n))]
+
+
+def activity_description(act: str, reference_digest: str) -> list[Triple]:
+    return [(act, RDF.type, PROV.Activity),
+            (act, RDFS.label, lit(f"TrialKG {__version__} readers and linking over reference data {reference_digest}", "en"))]
+
+
+def dataset_head(total: int) -> list[Triple]:
+    """The dataset's own description, with its triple count."""
+    ds = str(iri.DATASET)
+    return [(ds, RDF.type, VOID_DATASET), (ds, RDF.type, DCAT.Dataset),
+            (ds, DCTERMS.title, lit("TrialKG", "en")),
+            (ds, RDFS.comment, lit("Clinical trials, drugs, targets, mechanisms, conditions, sponsors and MedDRA "
+                                   "terms, with the provenance of every extracted fact.", "en")),
+            (ds, DCTERMS.hasVersion, lit(__version__)), (ds, VOID_TRIPLES, lit(total)),
+            (ds, VOID_VOCABULARY, "https://w3id.org/trialkg/ontology/"),
+            *((ds, DCTERMS.license, lic) for lic in LICENCES)]
+
+
+def stored_documents(store: ox.Store) -> dict[str, tuple[str, str, list[str]]]:
+    """Document key -> (checksum, activity, graphs), from one read of the metadata graph."""
+    meta = ox.NamedNode(str(iri.METADATA_GRAPH))
+
+    def objects(pred: str) -> dict[str, str]:
+        return {value(q.subject): value(q.object) for q in store.quads_for_pattern(None, ox.NamedNode(pred), None, meta)}
+
+    keys, sums, acts = objects(DCTERMS.identifier), objects(SPDX_CHECKSUM), objects(PROV.wasGeneratedBy)
+    graphs: dict[str, list[str]] = {}
+    for q in store.quads_for_pattern(None, ox.NamedNode(DCTERMS.source), None, meta):
+        if value(q.subject) != str(iri.DATASET):
+            graphs.setdefault(value(q.object), []).append(value(q.subject))
+    return {key: (sums.get(doc, ""), acts.get(doc, ""), sorted(graphs.get(doc, []))) for doc, key in keys.items()}
+
+
+def graph_counts(store: ox.Store) -> dict[str, int]:
+    """Triple counts of the named graphs the metadata graph describes."""
+    q = f"SELECT ?g ?n WHERE {{ GRAPH <{iri.METADATA_GRAPH}> {{ ?g <{VOID_TRIPLES}> ?n }} }}"
+    return {value(r["g"]): int(value(r["n"])) for r in select(store, q) if value(r["g"]) != str(iri.DATASET)}
+
+
+__all__ = ["Lit", "activity", "activity_description", "dataset_head", "document_description", "graph_counts",
+           "stored_documents", "subset"]

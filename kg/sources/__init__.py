@@ -50,7 +50,7 @@ def parse_text(text: str) -> list[StudyRecord]:
         return list(_module(fmt).parse_document(text))
     except SourceError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
         raise SourceError(f"{fmt} reader failed: {type(exc).__name__}: {exc}") from exc
 
 
@@ -69,6 +69,20 @@ def decode(data: bytes) -> str:
     if controls > 8:
         raise SourceError("binary file (control bytes), not a text document")
     return text
+
+
+def parse_bytes(data: bytes, key: str) -> list[StudyRecord]:
+    """Every study record of a document's bytes.
+
+    Raises:
+        SourceError: naming the document (``key``) and the reason.
+    """
+    try:
+        return parse_text(decode(data))
+    except SourceError as exc:
+        raise SourceError(exc.reason, key) from exc
+    except RecursionError as exc:  # a JSON document nested thousands deep
+        raise SourceError("nested too deeply to read", key) from exc
 
 
 def read_document(path: str | Path) -> tuple[bytes, list[StudyRecord]]:

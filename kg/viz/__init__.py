@@ -33,6 +33,7 @@ from kg.viz.graphs import (  # noqa: F401  (the public API of kg.viz)
 )
 from kg.viz.page import (  # noqa: F401  (the public API of kg.viz)
     CSP, FREEZE_SCRIPT, NotebookFrame, PAGE_CSS, VIS_OPTIONS, finish_page, header_html, legend_html, network,
-    notebook_frame, render_html, write_view,
+    notebook_frame, render_html, write_graph, write_view,
 )
+from kg.viz.overview import headline_view, summary_view, write_build_view  # noqa: F401
 from kg.namespace import TKG  # noqa: F401  (tests and notebooks reach it as kg.viz.TKG)

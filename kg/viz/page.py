@@ -156,6 +156,11 @@ def write_view(store: ox.Store, output: str | Path, focus: str | None = None, de
         raise ValueError(f"no query named {query!r}; see trialkg query --list")
     view = view_graph(store, focus, depth, query, params)
     check_size(view, max_nodes, focus, depth)
+    return write_graph(view, output)
+
+
+def write_graph(view: View, output: str | Path) -> ViewStats:
+    """Write the page of a view that is already drawn."""
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(view), encoding="utf-8")
