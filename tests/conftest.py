@@ -15,6 +15,17 @@ def corpus_build():
 
 
 @pytest.fixture(scope="session")
+def curated_corpus_store():
+    """The corpus over the curated reference tables only (11,000 triples): for checks of dump syntax
+    in other parsers, which need every kind of statement but not the 390,000 bulk reference triples."""
+    from kg.refdata import load_reference
+
+    store = open_store(None)
+    build(None, store, progress=False, ref=load_reference(bulk=False))
+    return store
+
+
+@pytest.fixture(scope="session")
 def corpus_store(corpus_build):
     return corpus_build[0]
 

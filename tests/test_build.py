@@ -72,9 +72,9 @@ def test_sle_carries_its_mondo_cross_references_and_meddra_pt(corpus_store):
     assert {level for _, level in found} == {"PT"}
 
 
-def test_no_email_address_appears_in_any_dump(corpus_store):
+def test_no_email_address_appears_in_any_dump(curated_corpus_store):
     for fmt in ("nq", "ttl", "jsonld"):
-        text = export_bytes(corpus_store, fmt).decode("utf-8")
+        text = export_bytes(curated_corpus_store, fmt).decode("utf-8")
         assert not re.search(r"[\w.+-]+@[\w-]+\.(fr|com|org|net)\b", text), fmt
 
 
@@ -131,9 +131,9 @@ def test_dumps_parse_in_pyoxigraph(corpus_store):
 
 
 @pytest.mark.parametrize("fmt,rdflib_fmt", [("nq", "nquads"), ("ttl", "turtle"), ("rdfxml", "xml")])
-def test_dumps_parse_in_rdflib(corpus_store, fmt, rdflib_fmt):
+def test_dumps_parse_in_rdflib(curated_corpus_store, fmt, rdflib_fmt):
     g = rdflib.Dataset() if fmt == "nq" else rdflib.Graph()
-    g.parse(data=export_bytes(corpus_store, fmt).decode("utf-8"), format=rdflib_fmt)
+    g.parse(data=export_bytes(curated_corpus_store, fmt).decode("utf-8"), format=rdflib_fmt)
     assert sum(1 for _ in (g.quads() if fmt == "nq" else g)) > 1000
 
 

@@ -173,3 +173,14 @@ def test_cli_build_exits_non_zero_after_building_the_rest_and_draws_a_large_grap
     assert "vis-network" in (tmp_path / "trialkg-view.html").read_text(encoding="utf-8")
     store = ox.Store(str(tmp_path / "st"))
     assert len(studies(store)) == 11
+
+
+def test_a_new_reader_version_rebuilds_every_document(tmp_path, monkeypatch):
+    docs = _docs(tmp_path)
+    store = open_store(None)
+    build(list(docs.values()), store, progress=False, root=tmp_path)
+    monkeypatch.setattr("kg.emit.metadata.__version__", "99.0")
+    report = build(list(docs.values()), store, progress=False, root=tmp_path)
+    assert report.skipped_unchanged == 0 and report.records == 3
+    acts = {r["a"].value for r in store.query("SELECT DISTINCT ?a WHERE { GRAPH ?g { ?a a <http://www.w3.org/ns/prov#Activity> } }")}
+    assert len(acts) == 1 and "-99.0-" in acts.pop(), "the old activity is no longer described"

@@ -32,7 +32,8 @@ Triple = tuple[str, str, str]
 
 def activity(reference_digest: str) -> str:
     """The extraction activity: this reader version over this reference data."""
-    return str(iri.entity("activity", f"extract/{__version__}/{reference_digest.removeprefix('sha256:')[:16]}"))
+    digest = reference_digest.partition(":")[2][:16]
+    return str(iri.entity("activity", f"extract-{__version__}-{digest}"))
 
 
 def document_description(key: str, sha256: str, act: str, graphs: list[tuple[str, int]]) -> list[str]:
