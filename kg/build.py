@@ -43,7 +43,7 @@ from kg.refdata import Reference, default_reference
 from kg.resources import corpus_dir, ontology_dir
 from kg.sources.inputs import DocumentRef, iter_documents
 from kg.store import graph_triples, replace_graph_bulk
-from kg.writer import Writer, finish_metadata, reconcile_studies
+from kg.writer import COMPACT_AFTER_LOADS, Writer, finish_metadata, reconcile_studies
 
 CHUNK = 16  # documents per worker task
 AHEAD = 24  # tasks per worker in flight (~400 documents, ~50 MB of N-Quads): bounds memory
@@ -215,7 +215,10 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
     report.studies = {study_of[g] for g in mine if g in study_of}
     t = report.lap("study identity", t)
     report.triples = finish_metadata(store, writer.changed, activity_description(act, digest), writer.replaced)
-    report.lap("closure and dataset description", t)
+    t = report.lap("closure and dataset description", t)
+    if writer.loads >= COMPACT_AFTER_LOADS:
+        store.optimize()
+        report.lap("compaction", t)
     return report
 
 

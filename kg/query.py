@@ -146,18 +146,52 @@ def named_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
     return {p.stem: parse_header(p) for p in sorted((folder or queries_dir()).glob("*.rq"))}
 
 
+# Properties a label parameter is matched against, and the literal forms their values take in the
+# graph (plain strings, English labels, French synonyms).
+LABEL_PROPERTIES = tuple(ox.NamedNode(p) for p in (
+    "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel",
+    "https://w3id.org/trialkg/ontology/abbreviation", "https://w3id.org/trialkg/ontology/geneSymbol"))
+LABEL_LANGUAGES = (None, "en", "fr")
+
+
+def _case_variants(value: str) -> list[str]:
+    return list(dict.fromkeys((value, value.lower(), value.upper(), value.title(), value.capitalize())))
+
+
+def _labelled(store: ox.Store, value: str) -> list[ox.NamedNode | ox.BlankNode]:
+    """Subjects with a label equal to ``value`` in one of its usual spellings: index lookups of bound
+    literals (microseconds), where a case-insensitive comparison reads every label of the store."""
+    found: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set()
+    for text in _case_variants(value):
+        for language in LABEL_LANGUAGES:
+            literal = ox.Literal(text, language=language) if language else ox.Literal(text)
+            for predicate in LABEL_PROPERTIES:
+                found.update(q.subject for q in store.quads_for_pattern(None, predicate, literal))
+    return [s for s in found if not isinstance(s, ox.Triple)]
+
+
 def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
     """A parameter given as an IRI, a CURIE or a label -> an RDF term.
 
     Labels are looked up (case-insensitively) among rdfs:label, skos:altLabel,
     abbreviations and gene symbols, with the label itself bound as a literal:
-    the user's text never becomes query text.
+    the user's text never becomes query text. The label as given, in lower case,
+    upper case and title case, is looked up first (an index lookup each); only a
+    label in some other casing falls back to comparing every label of the store.
+    Of several matching entities the first IRI in order is taken.
     """
     if re.match(r"^https?://\S+$", value):
         return ox.NamedNode(value)
     prefix, sep, local = value.partition(":")
     if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w./%-]+$", local):
         return ox.NamedNode(CURIE_PREFIXES[prefix] + local)
+    hits = _labelled(store, value)
+    if hits:
+        # SPARQL orders blank nodes before IRIs, and the scan below took the first: a blank node's
+        # label gave a literal. Kept as it was.
+        if any(isinstance(h, ox.BlankNode) for h in hits):
+            return ox.Literal(value)
+        return min((h for h in hits if isinstance(h, ox.NamedNode)), key=lambda h: h.value)
     q = """SELECT DISTINCT ?x ?wanted WHERE {
       ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|
          <https://w3id.org/trialkg/ontology/abbreviation>|<https://w3id.org/trialkg/ontology/geneSymbol> ?l .
@@ -180,18 +214,23 @@ def values_clause(bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
 
 
 def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with the parameters' VALUES block first in its outermost WHERE.
+    """The query with the parameters' VALUES block first in each WHERE clause.
 
-    First, not last: Oxigraph then starts property paths such as
-    ``rdfs:subClassOf*`` from the bound class (0.6 s on the 30,000-class
-    hierarchy, against minutes when the block trails the query).
+    First, not last: Oxigraph then starts from the bound terms (property paths
+    such as ``rdfs:subClassOf*`` from the bound class: 0.6 s on the 30,000-class
+    hierarchy, against minutes when the block trails the query). In each WHERE,
+    the outer one and a sub-select's: a sub-select is evaluated before it is
+    joined, so a parameter it uses must be bound inside it (the library's
+    sub-selects project their parameters, so the blocks agree). A VALUES block
+    rather than Oxigraph's substitutions, which bind the variable only after the
+    query is planned: the plan then starts from the wrong pattern.
     """
     if not bindings:
         return text
-    match = re.search(r"\bWHERE\s*\{", text, re.I)
-    if match is None:
+    if re.search(r"\bWHERE\s*\{", text, re.I) is None:
         raise ValueError("the query has no WHERE clause to bind parameters in")
-    return f"{text[:match.end()]}\n  {values_clause(bindings)}{text[match.end():]}"
+    block = values_clause(bindings)
+    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}", text, flags=re.I)
 
 
 def run_named(store: ox.Store, name: str, params: dict[str, str] | None = None) -> Results:

@@ -25,6 +25,9 @@ from kg.pipeline import DocResult
 from kg.store import select, value
 
 BATCH_BYTES = 64 * 2**20
+# After this many bulk loads the store is compacted (Store.optimize): queries then read a few large
+# files per index instead of one per load. Smaller builds leave it to RocksDB's own compaction.
+COMPACT_AFTER_LOADS = 8
 _INSERT_CHUNK = 5000
 _LOAD_ERRORS = (SyntaxError, ValueError, OSError)
 META = ox.NamedNode(str(iri.METADATA_GRAPH))
@@ -39,6 +42,7 @@ class Writer:
         self.size = 0
         self.changed = False  # anything written
         self.replaced = False  # an earlier version of a document was dropped
+        self.loads = 0  # bulk loads of new documents: each leaves new files in every index
 
     def add(self, result: DocResult, errors: list[SourceError]) -> None:
         error = result.source_error()
@@ -67,6 +71,7 @@ class Writer:
             for r in self.batch:
                 self._load_one(r, errors)
         self.batch, self.size = [], 0
+        self.loads += 1
 
     def _load(self, data: bytes) -> None:
         if data:
