@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from kg.ontology_build import load_tbox
 from kg.pipeline import DocResult, process, process_many
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_dir, ontology_dir
-from kg.sources.inputs import DocumentRef, iter_documents
+from kg.sources.inputs import DocumentRef, iter_documents, read_bytes
 from kg.store import graph_triples, replace_graph_bulk
 from kg.writer import COMPACT_AFTER_LOADS, Writer, finish_metadata, reconcile_studies
 
@@ -191,6 +191,7 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
     act = activity(reference_digest(ref))
     stored = stored_documents(store)
     items = [(r, stored[r.key][0] if r.key in stored and stored[r.key][1] == act else None) for r in refs]
+    unchanged, items = _unchanged(items)
     t = report.lap("list documents and stored checksums", t)
     feed = _Feed(items, act, workers or default_workers(), ref)
     try:
@@ -199,7 +200,7 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
         writer = Writer(store, stored)
         mine: list[str] = []
         with _progress(len(items), progress) as bar:
-            for result in _wait(feed, report):
+            for result in chain(unchanged, _wait(feed, report)):
                 _account(report, result, stored, mine)
                 t0 = time.perf_counter()
                 writer.add(result, report.errors)
@@ -220,6 +221,22 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
         store.optimize()
         report.lap("compaction", t)
     return report
+
+
+def _unchanged(items: list[tuple[DocumentRef, str | None]]) -> tuple[list[DocResult], list[tuple[DocumentRef, str | None]]]:
+    """Documents whose bytes still hash to their stored checksum, checked here: an unchanged
+    rebuild starts no worker (reading and hashing costs far less than starting one)."""
+    unchanged, rest = [], []
+    for ref, sha in items:
+        try:
+            same = sha is not None and hashlib.sha256(read_bytes(ref)).hexdigest() == sha
+        except SourceError:  # the worker reports it
+            same = False
+        if same:
+            unchanged.append(DocResult(ref.key, sha or "", unchanged=True))
+        else:
+            rest.append((ref, None if sha is None else sha))
+    return unchanged, rest
 
 
 def _wait(feed: _Feed, report: BuildReport) -> Iterator[DocResult]:

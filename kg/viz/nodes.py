@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,9 @@ def _bare(edges: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
 # ---------------------------------------------------------------- node and edge attributes
 
 
+MAX_INCOMING = 2000
+
+
 def describe(store: ox.Store, vocab: Vocabulary, key: str, facts: Iterable[tuple[str, str]] = ()) -> dict:
     """The attributes of one node: label, kind, types, identifiers, documents, sources, tooltip."""
     term = _term(key)
@@ -130,7 +134,9 @@ def describe(store: ox.Store, vocab: Vocabulary, key: str, facts: Iterable[tuple
     for q in store.quads_for_pattern(term, None, None, None):
         found.setdefault(q.predicate.value, []).append(q.object)
         graphs.add(_key(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "")
-    graphs |= {_key(q.graph_name) for q in store.quads_for_pattern(None, None, term, None)
+    # The documents that refer to a node, from its first MAX_INCOMING incoming statements: a drug
+    # tested in thousands of studies would otherwise cost seconds for a tooltip that lists them all.
+    graphs |= {_key(q.graph_name) for q in islice(store.quads_for_pattern(None, None, term, None), MAX_INCOMING)
                if not isinstance(q.graph_name, ox.DefaultGraph)}
     types = sorted(o.value for o in found.get(str(RDF.type), []) if isinstance(o, ox.NamedNode))
     named = _label(found, key)
