@@ -38,7 +38,7 @@ from kg.emit.reference import reference_graph
 from kg.lexicon import build_lexicon
 from kg.model import SourceError
 from kg.ontology_build import load_tbox
-from kg.pipeline import DocResult, process, process_many
+from kg.pipeline import DocResult, add_counts, process, process_many
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_dir, ontology_dir
 from kg.sources.inputs import DocumentRef, iter_documents, read_bytes
@@ -68,10 +68,7 @@ class BuildReport:
         return now
 
     def add_links(self, counts: dict[str, dict[str, int]]) -> None:
-        for kind, c in counts.items():
-            mine = self.links.setdefault(kind, {"linked": 0, "unlinked": 0})
-            for k, v in c.items():
-                mine[k] += v
+        add_counts(self.links, counts)
 
 
 def _digest_in(store: ox.Store, graph: ox.NamedNode) -> str | None:
@@ -226,7 +223,8 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
 def _unchanged(items: list[tuple[DocumentRef, str | None]]) -> tuple[list[DocResult], list[tuple[DocumentRef, str | None]]]:
     """Documents whose bytes still hash to their stored checksum, checked here: an unchanged
     rebuild starts no worker (reading and hashing costs far less than starting one)."""
-    unchanged, rest = [], []
+    unchanged: list[DocResult] = []
+    rest: list[tuple[DocumentRef, str | None]] = []
     for ref, sha in items:
         try:
             same = sha is not None and hashlib.sha256(read_bytes(ref)).hexdigest() == sha
@@ -235,7 +233,7 @@ def _unchanged(items: list[tuple[DocumentRef, str | None]]) -> tuple[list[DocRes
         if same:
             unchanged.append(DocResult(ref.key, sha or "", unchanged=True))
         else:
-            rest.append((ref, None if sha is None else sha))
+            rest.append((ref, None))  # known to be new or changed: the worker need not compare again
     return unchanged, rest
 
 

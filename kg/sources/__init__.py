@@ -94,8 +94,6 @@ def read_document(path: str | Path) -> tuple[bytes, list[StudyRecord]]:
     path = Path(path)
     try:
         data = path.read_bytes()
-        return data, parse_text(decode(data))
-    except SourceError as exc:
-        raise SourceError(exc.reason, str(path)) from exc
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror}", str(path)) from exc
+    return data, parse_bytes(data, str(path))
