@@ -64,12 +64,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     store = _store(args)
-    report = build(args.paths or None, store, progress=not args.quiet, workers=args.workers, root=args.root)
+    report = build(args.paths or None, store, progress=not args.quiet, workers=args.workers, root=args.root,
+                   compact="background")
     _print_report(report)
+    compacting = report.compaction is not None
     if not args.no_headline:
         _print_headline(store)
     if args.view:
         _write_view(store, args.view, len(report.studies))
+    report.wait_for_compaction()
+    if compacting:
+        print(f"\nstore compacted in {report.seconds['compaction']:.1f} s (meanwhile the answer and the view)")
     if args.store != ":memory:":
         store.flush()
     if report.errors:

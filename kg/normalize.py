@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -107,7 +108,7 @@ def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT)
     """
     phrases = lex.phrases(kinds, level)
     starts = lex.starts(kinds, level)
-    tokens = norm(text).split()
+    tokens, abbreviations = _tokens(text)
     found: list[tuple[Entry, str]] = []
     i = 0
     while i < len(tokens):
@@ -119,10 +120,19 @@ def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT)
                 break
         else:
             i += 1
-    for m in _ABBREV_RE.finditer(text):
-        found += [(e, m.group(0)) for e in lex.abbreviations.get(norm(m.group(1)), ())
-                  if e.kind in kinds]
+    for written, key in abbreviations:
+        found += [(e, written) for e in lex.abbreviations.get(key, ()) if e.kind in kinds]
     return _unique(found)
+
+
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A text's normalised tokens and its capitalised abbreviations (as written, normalised).
+
+    Cached: a criterion or a title is scanned once for drugs and once for conditions.
+    """
+    abbreviations = tuple((m.group(0), norm(m.group(1))) for m in _ABBREV_RE.finditer(text))
+    return tuple(norm(text).split()), abbreviations
 
 
 def _unique(found: Iterable[tuple[Entry, str]]) -> list[tuple[Entry, str]]:

@@ -14,6 +14,7 @@ build joins records that share an identifier afterwards (:mod:`kg.build`).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from kg.normalize import link_counts, link_record
 from kg.sources import parse_bytes
 from kg.sources.inputs import DocumentRef, read_bytes
 
-__all__ = ["LINKING_SCHEMES", "DocResult", "RecordOut", "process", "process_many"]
+__all__ = ["LINKING_SCHEMES", "DocResult", "RecordOut", "lower_priority", "process", "process_many"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class DocResult:
 
 
 _LEXICON: dict[str, Lexicon] = {}
+WORKER_NICENESS = 5
 
 
 def _lexicon() -> Lexicon:
@@ -97,6 +99,14 @@ def process(ref: DocumentRef, stored_sha: str | None, act: str, lex: Lexicon | N
 def _join(lines: Iterable[str]) -> bytes:
     text = "\n".join(lines)
     return (text + "\n").encode("utf-8") if text else b""
+
+
+def lower_priority() -> None:
+    """Worker initialiser: the writer, which alone can hold the build up, goes first for the cores."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not permitted here: run at the same priority
+        pass
 
 
 def process_many(items: list[tuple[DocumentRef, str | None]], act: str) -> list[DocResult]:

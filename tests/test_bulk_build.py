@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg.build
+import kg.writer
 from kg.build import build
 from kg.export import export
 from kg.resources import corpus_files
@@ -120,8 +121,15 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path, monkeypatch):
         shutil.copy(f, docs / f.name)
     monkeypatch.setattr(kg.build, "PARALLEL_FROM", 2)
     monkeypatch.setattr(kg.build, "CHUNK", 3)
+    # The parallel build also loads a batch per document and compacts while the caller reads.
+    monkeypatch.setattr(kg.writer, "BATCH_BYTES", 1)
+    monkeypatch.setattr(kg.build, "COMPACT_AFTER_LOADS", 1)
     parallel, serial = open_store(None), open_store(None)
-    report = build([docs], parallel, progress=False, workers=2, root=tmp_path)
+    report = build([docs], parallel, progress=False, workers=2, root=tmp_path, compact="background")
+    assert report.compaction is not None
+    assert len(list(parallel.quads_for_pattern(None, None, None))) > 0  # readable while it compacts
+    report.wait_for_compaction()
+    assert "compaction" in report.seconds and report.compaction is None
     build([docs], serial, progress=False, workers=1, root=tmp_path)
     assert report.documents == 17 and report.errors == []
     assert sorted_nquads(parallel) == sorted_nquads(serial)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kg.model import (
@@ -104,9 +105,15 @@ class _Node:
         return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _json(text: str) -> Any:
+    # One slot: the dispatcher's detect() and then the reader ask for the same text, parsed once.
+    return json.loads(text.lstrip("\ufeff"))
+
+
 def _load(text: str) -> Any:
     try:
-        return json.loads(text.lstrip("\ufeff"))
+        return _json(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise SourceError(f"truncated JSON: the text ends inside a value ({exc.msg})") from exc
@@ -373,7 +380,7 @@ def detect(text: str) -> bool:
     if not body.startswith("{"):
         return False
     try:
-        doc = json.loads(body)
+        doc = _json(text)
     except ValueError:
         return '"protocolSection"' in body
     if not isinstance(doc, dict):

@@ -38,6 +38,8 @@ _ROW_EDGES = (("study", TKG.testsDrug, "drug"), ("study", TKG.studiesCondition, 
 def headline_view(store: ox.Store, max_nodes: int = MAX_NODES) -> View:
     """The headline's rows as a graph, as many rows as fit under ``max_nodes``."""
     res = run_named(store, HEADLINE)
+    if not res.rows:  # the caller draws the summary instead: describing no nodes still reads the vocabulary
+        return View("Headline question: 0 rows", "", nx.MultiDiGraph())
     edges: list[tuple] = []
     nodes: set[str] = set()
     for row in res.rows:
