@@ -42,12 +42,47 @@ def value(term: object) -> str:
     return "" if term is None else str(getattr(term, "value", term))
 
 
+class StoreError(Exception):
+    """A store that cannot be opened as asked; the message names the store and says why."""
+
+
 def open_store(path: str | Path | None = DEFAULT_STORE) -> ox.Store:
-    """An on-disk store at ``path`` (created if missing), or in memory for None."""
+    """An on-disk store at ``path`` (created if missing), or in memory for None.
+
+    Raises:
+        StoreError: another process holds the store (a build or a writer).
+    """
     if path is None:
         return ox.Store()
     Path(path).mkdir(parents=True, exist_ok=True)
-    return ox.Store(str(path))
+    try:
+        return ox.Store(str(path))
+    except OSError as exc:
+        raise _store_error(path, exc) from exc
+
+
+def open_existing(path: str | Path, read_only: bool = True) -> ox.Store:
+    """A store that must exist already: read-only by default, so that it can be read while
+    ``trialkg serve`` or another reader has it open (RocksDB read-only instances take no lock).
+
+    Raises:
+        StoreError: no store at ``path``, not a store, or busy (read-write only).
+    """
+    folder = Path(path)
+    if not folder.is_dir() or not (folder / "CURRENT").is_file():
+        raise StoreError(f"{path}: no TrialKG store here (build one with `trialkg build --store {path}`)")
+    try:
+        return ox.Store.read_only(str(folder)) if read_only else ox.Store(str(folder))
+    except OSError as exc:
+        raise _store_error(path, exc) from exc
+
+
+def _store_error(path: str | Path, exc: OSError) -> StoreError:
+    text = str(exc)
+    if "LOCK" in text or "lock" in text:
+        return StoreError(f"{path}: the store is busy: another trialkg process (a build, or a command that "
+                          "writes) has it open; try again when it has finished")
+    return StoreError(f"{path}: cannot open the store: {text}")
 
 
 def to_ox(term: Node) -> Term:
