@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -43,7 +43,7 @@ from kg.pipeline import DocResult, add_counts, lower_priority, process, process_
 from kg.refdata import Reference, default_reference
 from kg.resources import corpus_dir, ontology_dir
 from kg.sources.inputs import DocumentRef, iter_documents, read_bytes
-from kg.store import graph_triples, replace_graph_bulk
+from kg.store import add_triples, graph_triples
 from kg.writer import COMPACT_AFTER_LOADS, Writer, finish_metadata, reconcile_studies
 
 CHUNK = 16  # documents per worker task
@@ -110,35 +110,45 @@ def _digest_in(store: ox.Store, graph: ox.NamedNode) -> str | None:
     return quads[0].object.value if quads else None  # type: ignore[union-attr]
 
 
-def _replace_marked(store: ox.Store, graph_iri: str, digest: str, triples: Iterable) -> None:
-    # The digest is written last: a build killed half-way leaves no digest, so the next one reloads.
+def _swap_in(store: ox.Store, graph_iri: str, digest: str, fill: Callable[[ox.NamedNode], None]) -> None:
+    """Replace a graph the build owns (ontology, reference) so that no reader ever sees it missing or half
+    loaded: filled under a staging name, then moved over the old one in one SPARQL Update transaction
+    (``MOVE`` keeps blank-node labels, so dumps stay byte-identical). The digest goes in with the content,
+    so a build killed half-way leaves the old graph and its old digest, and the next build reloads."""
     graph = ox.NamedNode(graph_iri)
-    replace_graph_bulk(store, graph_iri, triples)  # type: ignore[arg-type]
-    store.add(ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest), graph))
+    mark = ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest))
+    if not store.contains_named_graph(graph):  # a new store: nothing a reader could lose
+        fill(graph)
+        store.add(ox.Quad(mark.subject, mark.predicate, mark.object, graph))
+        return
+    staging = ox.NamedNode(graph_iri + "#staging")
+    fill(staging)
+    store.add(ox.Quad(mark.subject, mark.predicate, mark.object, staging))
+    store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph.value}>")
 
 
 def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -> str:
     """(Re)load the ontology and the reference graph where they changed; returns the reference digest.
 
     The reference graph comes from the compiled artifact when it matches the
-    tables (fast), else it is rebuilt from the tables.
+    tables (fast), else it is rebuilt from the tables. Each is swapped in
+    atomically (:func:`_swap_in`).
     """
+    for owned in (iri.ONTOLOGY_GRAPH, iri.REFERENCE_GRAPH):  # staging left by a build killed mid-reload
+        if store.contains_named_graph(staging := ox.NamedNode(f"{owned}#staging")):
+            store.remove_graph(staging)
     ttl = ontology_dir() / "trialkg.ttl"
     ont_digest = "sha256:" + reference_compile.file_digest(ttl)
     if _digest_in(store, ox.NamedNode(str(iri.ONTOLOGY_GRAPH))) != ont_digest:
-        _replace_marked(store, str(iri.ONTOLOGY_GRAPH), ont_digest, graph_triples(load_tbox(ttl)))
-    if ref is not None:  # a reference of the caller's (tests, benchmarks): always reloaded
-        replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(ref)))
-        return reference_digest(ref)
-    digest = reference_digest(None)
-    graph = ox.NamedNode(str(iri.REFERENCE_GRAPH))
-    if _digest_in(store, graph) != digest:
-        if reference_compile.artifact_is_current():
-            store.remove_graph(graph) if store.contains_named_graph(graph) else None
-            reference_compile.load_artifact(store, graph)
+        tbox = graph_triples(load_tbox(ttl))
+        _swap_in(store, str(iri.ONTOLOGY_GRAPH), ont_digest, lambda g: add_triples(store, g, tbox))
+    digest = reference_digest(ref)  # of the caller's reference (tests, benchmarks) or the packaged tables
+    if _digest_in(store, ox.NamedNode(str(iri.REFERENCE_GRAPH))) != digest:
+        if ref is None and reference_compile.artifact_is_current():
+            _swap_in(store, str(iri.REFERENCE_GRAPH), digest, lambda g: reference_compile.load_artifact(store, g))
         else:
-            replace_graph_bulk(store, iri.REFERENCE_GRAPH, list(reference_graph(default_reference())))
-        store.add(ox.Quad(graph, ox.NamedNode(str(DCTERMS.identifier)), ox.Literal(digest), graph))
+            triples = list(reference_graph(ref or default_reference()))
+            _swap_in(store, str(iri.REFERENCE_GRAPH), digest, lambda g: add_triples(store, g, triples))
     return digest
 
 

@@ -99,6 +99,11 @@ def to_ox(term: Node) -> Term:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def add_triples(store: ox.Store, graph: ox.NamedNode, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+    """rdflib triples into ``graph``, blank-node labels kept (``bulk_extend``: fast, not a transaction)."""
+    store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph) for s, p, o in triples)  # type: ignore[arg-type]
+
+
 def replace_graph_bulk(store: ox.Store, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> None:
     """Replace a graph the build itself owns (ontology, reference data) by direct insertion.
 

@@ -192,3 +192,44 @@ def test_a_new_reader_version_rebuilds_every_document(tmp_path, monkeypatch):
     assert report.skipped_unchanged == 0 and report.records == 3
     acts = {r["a"].value for r in store.query("SELECT DISTINCT ?a WHERE { GRAPH ?g { ?a a <http://www.w3.org/ns/prov#Activity> } }")}
     assert len(acts) == 1 and "-99.0-" in acts.pop(), "the old activity is no longer described"
+
+
+def test_a_reload_killed_half_way_leaves_the_old_reference_graph(tmp_path, monkeypatch):
+    from kg import iri, reference_compile
+    from kg.build import load_ontology_and_reference
+
+    store = open_store(None)
+    digest = load_ontology_and_reference(store)
+    graph = ox.NamedNode(str(iri.REFERENCE_GRAPH))
+    before = len(list(store.quads_for_pattern(None, None, None, graph)))
+
+    def killed(target, into):  # half a graph written, then the process dies
+        target.add(ox.Quad(ox.NamedNode("https://example.org/x"), ox.NamedNode("https://example.org/p"),
+                           ox.Literal("half"), into))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kg.build, "reference_digest", lambda ref: "sha256:changed")
+    monkeypatch.setattr(reference_compile, "load_artifact", killed)
+    with pytest.raises(KeyboardInterrupt):
+        load_ontology_and_reference(store)
+    assert len(list(store.quads_for_pattern(None, None, None, graph))) == before  # readers saw no change
+    assert kg.build._digest_in(store, graph) == digest  # the next build reloads
+    monkeypatch.undo()
+    fresh = open_store(None)
+    load_ontology_and_reference(fresh)
+    load_ontology_and_reference(store)  # the staging graph is dropped, nothing is reloaded
+    assert sorted_nquads(store) == sorted_nquads(fresh)
+
+
+def test_a_changed_reference_is_swapped_in_whole(monkeypatch):
+    from kg import iri, reference_compile
+    from kg.build import load_ontology_and_reference
+
+    store = open_store(None)
+    load_ontology_and_reference(store)
+    monkeypatch.setattr(kg.build, "reference_digest", lambda ref: "sha256:changed")
+    assert load_ontology_and_reference(store) == "sha256:changed"
+    graph = ox.NamedNode(str(iri.REFERENCE_GRAPH))
+    assert kg.build._digest_in(store, graph) == "sha256:changed"
+    assert not store.contains_named_graph(ox.NamedNode(str(iri.REFERENCE_GRAPH) + "#staging"))
+    assert len(list(store.quads_for_pattern(None, None, None, graph))) > 100_000
