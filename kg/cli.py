@@ -1,49 +1,81 @@
 """The ``trialkg`` command: a thin layer over functions a notebook can call.
 
 Every command that reads or writes the graph takes ``--store DIR``; the
-default is ``./trialkg-store`` (or ``$TRIALKG_STORE``).
+default is ``./trialkg-store`` (or ``$TRIALKG_STORE``). Only ``build`` creates
+a store; the other commands open it read-only, so they run while ``serve`` or
+a build has it open. Every error is one line on stderr and a non-zero exit
+(:func:`main`); ``TRIALKG_DEBUG=1`` shows the traceback of an unexpected one.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kg import __version__
 
 DEFAULT_STORE = os.environ.get("TRIALKG_STORE", "trialkg-store")
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process killed by SIGPIPE
+
+
+class CliError(Exception):
+    """A usage or input error a command found: :func:`main` prints the message as one line, exits ``code``."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _store(args: argparse.Namespace):
+    """The store of ``build`` (and ``serve``): created when missing, read-write."""
     from kg.store import open_store
 
     return open_store(None if args.store == ":memory:" else args.store)
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from kg.model import SourceError, to_json
-    from kg.sources import read_document
+def _read_store(args: argparse.Namespace):
+    """The store of a command that only reads: it must exist (never created by a typo in --store), and is
+    opened read-only, which takes no lock, so the command runs while ``serve`` or a build holds the store."""
+    from kg.store import open_existing, open_store
 
-    failures = []
-    for path in args.files:
+    return open_store(None) if args.store == ":memory:" else open_existing(args.store)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Files, folders (recursively) and zip archives, read as ``build`` reads them; bad documents are
+    reported one line each and the others go on (exit 1 if any failed)."""
+    from kg.model import SourceError, to_json
+    from kg.sources import parse_bytes
+    from kg.sources.inputs import iter_documents, read_bytes
+
+    errors: list[SourceError] = []  # paths that do not exist and unreadable archives, then bad documents
+    refs = iter_documents(args.files, Path.cwd(), errors)
+    total = len(refs) + len(errors)
+    for exc in errors:
+        print(f"error: {exc}", file=sys.stderr)
+    for ref in refs:
         try:
-            _, records = read_document(path)
+            records = parse_bytes(read_bytes(ref), ref.key)
         except SourceError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            failures.append(str(exc))
+            errors.append(exc)
             continue
+        name = Path(ref.path).name + (f"!/{ref.member}" if ref.member else "")  # the schema's "file": a name
         for rec in records:
-            obj = to_json(rec) | {"file": Path(path).name}
+            obj = to_json(rec) | {"file": name}
             print(json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2 if args.pretty else None))
-    if failures and len(args.files) > 1:
-        print(f"{len(failures)} of {len(args.files)} files failed:", file=sys.stderr)
-        for f in failures:
-            print(f"  {f}", file=sys.stderr)
-    return 1 if failures else 0
+    if errors and total > 1:
+        print(f"{len(errors)} of {total} files failed:", file=sys.stderr)
+        for e in errors:
+            print(f"  {e}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _print_report(report) -> None:
@@ -122,7 +154,7 @@ def _write_view(store, output: str, studies: int) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from kg.export import export, write
 
-    store = _store(args)
+    store = _read_store(args)
     if args.output:
         export(store, args.format, args.output)
     else:
@@ -133,12 +165,101 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_sparql(args: argparse.Namespace) -> int:
     from kg.query import print_results, run_sparql
 
-    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
-    if not text:
-        print("error: give a query or --file", file=sys.stderr)
-        return 2
-    print_results(run_sparql(_store(args), text), args.format)
+    text = _query_text(args)
+    store = _read_store(args)
+    try:
+        _check_service(text, args.allow_service)
+        results = run_sparql(store, text)
+    except SyntaxError as exc:  # rewritten here, where the text is known: pyoxigraph's own words mislead
+        raise CliError((f"{args.file}: " if args.file else "") + sparql_problem(text, exc)) from exc
+    except (RuntimeError, OSError) as exc:  # pyoxigraph's evaluation errors: an unsupported function, SERVICE
+        raise CliError(f"the query failed: {exc}", 1) from exc
+    print_results(results, args.format)
     return 0
+
+
+def _query_text(args: argparse.Namespace) -> str:
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{args.file}: cannot read the query file: {getattr(exc, 'strerror', None) or exc}") from exc
+    else:
+        text = args.query or ""
+    if not text.strip():
+        raise CliError(f"{args.file}: the query file is empty" if args.file else "give a query or --file F.rq")
+    return text
+
+
+def _check_service(text: str, allowed: list[str]) -> None:
+    """Refuse SERVICE to endpoints not allowed: a query must not make this machine call arbitrary servers."""
+    try:
+        # The endpoint's owner adds check_service to kg.serve; until it exists, SERVICE is not checked.
+        from kg.serve import check_service  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return
+    try:
+        problem = check_service(text, frozenset(allowed))
+    except SyntaxError:
+        raise
+    except Exception as exc:  # its refusal, whatever exception class kg.serve gives it
+        problem = str(exc)
+    if isinstance(problem, str) and problem:
+        raise CliError(f"{problem} (allow an endpoint with --allow-service IRI)")
+
+
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+# What may precede the query form: white space, comments, PREFIX and BASE declarations.
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.I)
+_POSITION = re.compile(r"error at (\d+):(\d+): ?")
+
+
+def sparql_problem(text: str, exc: SyntaxError) -> str:
+    """One line saying what is wrong with a query pyoxigraph refused, and where.
+
+    pyoxigraph reports what its grammar expected at the first token it could not
+    use ("expected CONSTRUCT" for ``SELEC``, a page of character classes for an
+    undeclared prefix); the common mistakes are named instead.
+    """
+    form = _query_form(text)
+    if form in UPDATE_FORMS:
+        return "updates are not allowed here: trialkg sparql runs read-only queries"
+    if form not in QUERY_FORMS:
+        return ("bad SPARQL: a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE (after PREFIX and BASE), "
+                f"not {form or text.strip()[:20]!r}")
+    message = str(exc.msg or exc)
+    where = _POSITION.match(message)
+    if where is None:
+        return f"bad SPARQL: {_shorten(message)}"
+    line, column = int(where.group(1)), int(where.group(2))
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "Prefix not found" in message:
+        return _undeclared_prefix(source, line, column)
+    near = source[column - 1:][:30].strip()
+    return (f"bad SPARQL at line {line}, column {column} ({f'near {near!r}' if near else 'at the end of the line'}): "
+            f"{_shorten(message[where.end():])}")
+
+
+def _query_form(text: str) -> str:
+    """The first keyword after the prologue, upper case ('' if there is none)."""
+    keyword = re.match(r"[A-Za-z]+", _PROLOGUE.sub("", text, count=1))
+    return keyword.group(0).upper() if keyword else ""
+
+
+def _undeclared_prefix(source: str, line: int, column: int) -> str:
+    # pyoxigraph points just after the prefixed name whose prefix is not declared.
+    used = re.search(r"([A-Za-z][\w.-]*)?:[\w.%-]*$", source[:max(column - 1, 0)])
+    if used is None:
+        return f"bad SPARQL at line {line}, column {column}: undeclared prefix"
+    prefix = (used.group(1) or "") + ":"
+    return (f"bad SPARQL at line {line}, column {used.start() + 1}: undeclared prefix {prefix} in "
+            f"{used.group(0)!r} (declare it: PREFIX {prefix} <IRI>)")
+
+
+def _shorten(detail: str, limit: int = 120) -> str:
+    return detail if len(detail) <= limit else detail[:limit] + "…"
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -146,7 +267,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise SystemExit(f"error: --param takes KEY=VALUE, got {pair!r}")
+            raise CliError(f"--param takes KEY=VALUE, got {pair!r}")
         out[key] = value
     return out
 
@@ -161,29 +282,42 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{q.name}\n    {q.summary}\n    params: {params}")
         return 0
     if args.name not in queries:
-        print(f"error: no query named {args.name!r}; see trialkg query --list", file=sys.stderr)
-        return 2
-    store = _store(args)
-    try:
-        results = run_named(store, args.name, _params(args.param))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print_results(results, args.format)
-    if args.explain:
-        from kg.explain import explain_rows
+        raise CliError(f"no query named {args.name!r}; see trialkg query --list")
+    store = _read_store(args)
+    results = run_named(store, args.name, _params(args.param))
+    if not args.explain:
+        print_results(results, args.format)
+        return 0
+    from kg.explain import explain_rows
 
-        print(explain_rows(store, results))
+    explanation = explain_rows(store, results)
+    if args.format == "json":  # one JSON document: the explanation goes inside it, never after it
+        from kg.query import results_json
+
+        lines = explanation.splitlines()[2:]  # without the blank line and the heading
+        print(json.dumps(results_json(results) | {"explanation": lines}, indent=2, ensure_ascii=False))
+    else:
+        print_results(results, args.format)
+        print(explanation)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import load_ontology_and_reference
+    from kg.store import StoreError, open_store
     from kg.validate import validate_all
 
-    store = _store(args)
-    if not store.contains_named_graph(_ontology_graph()):
+    if args.store == ":memory:":  # the ontology and reference data alone
+        store = open_store(None)
         load_ontology_and_reference(store)
+    else:
+        if not Path(args.store, "CURRENT").is_file():
+            raise StoreError(f"{args.store}: no TrialKG store here (build one with `trialkg build --store "
+                             f"{args.store}`, or give --store :memory: to check the ontology and reference data alone)")
+        store = _read_store(args)
+        if not store.contains_named_graph(_ontology_graph()):  # read-only: it cannot be loaded into the store
+            raise StoreError(f"{args.store}: the store has no ontology graph (not written by trialkg build); "
+                             "rebuild it with trialkg build")
     checks = validate_all(store, reasoner=not args.no_reasoner)
     for c in checks:
         print(f"[{c.status:>4}] {c.name}" + (f": {c.detail}" if c.detail else ""))
@@ -212,8 +346,15 @@ def _ontology_graph():
     return ox.NamedNode(str(ONTOLOGY_GRAPH))
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the command, like every other error (argparse prints the usage too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="trialkg", description=__doc__.splitlines()[0])
+    p = _Parser(prog="trialkg", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"trialkg {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -234,7 +375,7 @@ def parser() -> argparse.ArgumentParser:
                    help="write the interactive view of the graph (default: %(default)s; '' for none)")
     b.set_defaults(func=cmd_build)
     e = sub.add_parser("extract", help="print the records read from documents")
-    e.add_argument("files", nargs="+")
+    e.add_argument("files", nargs="+", metavar="PATH", help="documents, folders (read recursively) and zip archives")
     e.add_argument("--json", action="store_true", help="JSON, one object per study (the default)")
     e.add_argument("--pretty", action="store_true")
     e.set_defaults(func=cmd_extract)
@@ -244,15 +385,19 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(func=cmd_export)
     s = with_store(sub.add_parser("sparql", help="run any SPARQL query"))
     s.add_argument("query", nargs="?")
-    s.add_argument("--file")
+    s.add_argument("--file", metavar="F.rq", help="read the query from this file")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    s.add_argument("--allow-service", action="append", default=[], metavar="IRI",
+                   help="an endpoint SERVICE may call (repeatable; default: SERVICE is refused)")
     s.set_defaults(func=cmd_sparql)
     q = with_store(sub.add_parser("query", help="run a named query of the query library"))
     q.add_argument("name", nargs="?")
     q.add_argument("--list", action="store_true", help="list the queries with summaries and parameters")
     q.add_argument("--param", action="append", metavar="KEY=VALUE", help="a label, CURIE or IRI")
     q.add_argument("--format", default="table", choices=["table", "csv", "json"])
-    q.add_argument("--explain", action="store_true", help="print why each row is there")
+    q.add_argument("--explain", action="store_true",
+                   help="print why each row is there (with --format json: an \"explanation\" list of lines "
+                        "inside the JSON document)")
     q.set_defaults(func=cmd_query)
     v = with_store(sub.add_parser("validate", help="check ontology, reference data, shapes and the built graph"))
     v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
@@ -268,8 +413,64 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every error it raises becomes one line on stderr and a non-zero exit, here."""
     args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe must show here, not in the interpreter's exit flush
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if _is_broken_pipe(exc):
+            return _quiet_after_broken_pipe()
+        if os.environ.get("TRIALKG_DEBUG"):
+            raise
+        message, code = error_line(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+def error_line(exc: Exception) -> tuple[str, int]:
+    """The one-line message and exit code of an error (2: usage or input; 1: store or unexpected)."""
+    from kg.model import SourceError
+    from kg.store import StoreError
+
+    if isinstance(exc, CliError):
+        message, code = str(exc), exc.code
+    elif isinstance(exc, StoreError):
+        message, code = str(exc), 1
+    elif isinstance(exc, SyntaxError):  # a packaged query, or check_service's parse: no text to point into
+        message, code = f"bad SPARQL: {exc.msg or exc}", 2
+    elif isinstance(exc, OSError):
+        message, code = (f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)), 1
+    elif isinstance(exc, (SourceError, ValueError)):
+        message, code = str(exc), 2
+    elif isinstance(exc, KeyError):
+        message, code = f"not found: {exc.args[0] if exc.args else exc}", 2
+    else:
+        message, code = f"unexpected {type(exc).__name__}: {exc} (TRIALKG_DEBUG=1 shows the traceback)", 1
+    return " ".join(message.split()), code  # one line, whatever the exception's text held
+
+
+def _is_broken_pipe(exc: BaseException) -> bool:
+    # Python (and pyoxigraph's writers, measured) raise BrokenPipeError; a plain OSError with EPIPE is the
+    # same event from code that does not map errno to the subclass.
+    return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE)
+
+
+def _quiet_after_broken_pipe() -> int:
+    """The reader of stdout left (``| head``): stop quietly, as a command killed by SIGPIPE would.
+
+    stdout is pointed at /dev/null so that the interpreter's exit flush does not fail again and print
+    "Exception ignored"; see the note on SIGPIPE in the documentation of Python's signal module.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor behind stdout (captured in a test)
+        pass
+    return SIGPIPE_EXIT
 
 
 if __name__ == "__main__":

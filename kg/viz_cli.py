@@ -12,12 +12,18 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from kg.store import open_store
+from kg.store import open_existing, open_store
+
+DEFAULT_VIEW = "trialkg-view.html"  # the file `trialkg build` writes its view to, too
 
 
 def _open(args: argparse.Namespace) -> ox.Store | None:
-    """The store named by ``--store``; None (with a message) when it holds nothing."""
-    store = open_store(None if args.store == ":memory:" else args.store)
+    """The store named by ``--store``; None (with a message) when it holds nothing.
+
+    Opened read-only and never created: these commands only read, so they run while ``serve`` or a
+    build holds the store, and a mistyped ``--store`` is a StoreError (one line, from kg.cli.main).
+    """
+    store = open_store(None) if args.store == ":memory:" else open_existing(args.store)
     if len(store) == 0:
         where = "a built store directory" if args.store == ":memory:" else f"`trialkg build --store {args.store}` first"
         print(f"error: the store {args.store!r} is empty; give {where}", file=sys.stderr)
@@ -68,7 +74,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def register(subparsers, with_store: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
     """Add ``view``, ``path`` and ``stats`` to the CLI's subparsers."""
     v = with_store(subparsers.add_parser("view", help="write an interactive HTML view of the graph"))
-    v.add_argument("--output", required=True, metavar="FILE.html", help="the page to write (self-contained)")
+    v.add_argument("--output", default=DEFAULT_VIEW, metavar="FILE.html",
+                   help="the page to write, self-contained (default: %(default)s)")
     which = v.add_mutually_exclusive_group()
     which.add_argument("--focus", metavar="ENTITY", help="neighbourhood of an entity: a label, CURIE or IRI")
     which.add_argument("--query", metavar="NAME", help="the subgraph behind a named query's rows")
