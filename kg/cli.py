@@ -193,19 +193,12 @@ def _query_text(args: argparse.Namespace) -> str:
 
 def _check_service(text: str, allowed: list[str]) -> None:
     """Refuse SERVICE to endpoints not allowed: a query must not make this machine call arbitrary servers."""
+    from kg.serve import check_service
+
     try:
-        # The endpoint's owner adds check_service to kg.serve; until it exists, SERVICE is not checked.
-        from kg.serve import check_service  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return
-    try:
-        problem = check_service(text, frozenset(allowed))
-    except SyntaxError:
-        raise
-    except Exception as exc:  # its refusal, whatever exception class kg.serve gives it
-        problem = str(exc)
-    if isinstance(problem, str) and problem:
-        raise CliError(f"{problem} (allow an endpoint with --allow-service IRI)")
+        check_service(text, frozenset(allowed))
+    except ValueError as exc:
+        raise CliError(f"{exc} (allow an endpoint with --allow-service IRI)") from exc
 
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
@@ -327,15 +320,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kg.serve import make_server
+    from kg.serve import cmd_serve as serve
 
-    server = make_server(_store(args), args.host, args.port)
-    print(f"SPARQL endpoint: http://{args.host}:{server.server_address[1]}/sparql (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(args)
 
 
 def _ontology_graph():
@@ -403,8 +390,9 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
     v.set_defaults(func=cmd_validate)
     sv = with_store(sub.add_parser("serve", help="a read-only SPARQL endpoint on this machine"))
-    sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=7878)
+    from kg.serve import add_arguments
+
+    add_arguments(sv)
     sv.set_defaults(func=cmd_serve)
     from kg.viz_cli import register
 
