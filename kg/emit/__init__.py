@@ -51,7 +51,7 @@ MEDDRA_LEVEL = {"SOC": TKG.MedDRA_SOC, "HLGT": TKG.MedDRA_HLGT, "HLT": TKG.MedDR
                 "PT": TKG.MedDRA_PT, "LLT": TKG.MedDRA_LLT}
 DATE_PROPERTY = {"registration": TKG.registrationDate, "start": TKG.startDate,
                  "first_enrolment": TKG.startDate, "completion": TKG.completionDate}
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])(?:[\w.+-]++@[\w-]++(?:\.[\w-]++)++)++")  # linear: see kg.sources._common
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,10 @@ POPULATION_RE = re.compile(r"^(are the trial subjects under 18|number of subject
                            r"f\.\d+(\.\d+)*\s)", re.I)
 # Placeholders registers print for "no value" (EUCTR "0", ChiCTR/CTRI "Nil").
 ABSENT = {"", "0", "n/a", "na", "nil", "none", "not applicable", "-"}
-LABEL_RE = re.compile(r"^\s*([^:\n]{1,80}?)\s*:\s*(.*)$")
+# "Label: value". The label ends where a whitespace run before the colon starts (the shortest
+# label does) and no blank is given back, so a long blank run is crossed once, not once per
+# label length (quadratic before). Labels starting with a blank are refused by label_of anyway.
+LABEL_RE = re.compile(r"^\s*+([^:\n]{1,80}?)(?<!\s)\s*+:\s*(.*)$")
 ITEM_RE = re.compile(r"^(?:\d{1,2}\s*[-.)]|[-•*·])\s*(?=\S)")
 SUB_RE = re.compile(r"^[a-z]\)\s")
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from kg.model import Eligibility, Identifier, Span, StudyDate, StudyRecord
 from kg.sources._common import (
-    Line, Sections, part_span, section_values, classify_identifier, clean_text, normalize_status, phases_in, sort_phases,
-    span_of, split_lines,
+    Line, Sections, part_span, section_values, classify_identifier, clean_text, id_scheme, normalize_status, phases_in,
+    sort_phases, span_of, split_lines,
 )
 
 # Section headings of the ClinConnect trial page, lower-cased ("About <sponsor>" is matched apart).
@@ -47,7 +47,9 @@ DATE_FORMATS = (("%B %d, %Y", "%Y-%m-%d"), ("%b %d, %Y", "%Y-%m-%d"), ("%B %Y", 
                 ("%Y-%m-%d", "%Y-%m-%d"))
 
 _TRIAL_RE = re.compile(r"^search\s*/\s*trial\s+(\S+)$", re.I)
-_LAUNCH_RE = re.compile(r"^launched by\s+(?P<who>.+?)(?:\s*·\s*(?P<when>.+))?$", re.I)
+# "Launched by <sponsor> · <date>". The sponsor ends before the blanks ahead of "·" (the shortest
+# sponsor does), so a long blank run is crossed once, not once per sponsor length (quadratic).
+_LAUNCH_RE = re.compile(r"^launched by\s+(?P<who>.+?)(?:(?<!\s)\s*+·\s*+(?P<when>.+))?$", re.I)
 _CURRENT_RE = re.compile(r"^current as of\s+(.+)$", re.I)
 _CRITERIA_RE = re.compile(r"^(inclusion|exclusion) criteria\s*:?$", re.I)
 _BULLET_RE = re.compile(r"^[•*\-–]\s*")
@@ -103,7 +105,7 @@ def _head(head: list[Line], spans: Spans) -> dict[str, Any]:
         trial, launch = _TRIAL_RE.match(line.stripped), _LAUNCH_RE.match(line.stripped)
         if trial:
             value = trial.group(1)
-            out["registry_ids"] = (Identifier(classify_identifier(value), value),)
+            out["registry_ids"] = (Identifier(id_scheme(classify_identifier(value), value), value),)
             spans["registry_ids[0]"], seen_trial = part_span(line, value, last=True), True
         elif launch:
             out["sponsor"] = launch.group("who")

@@ -19,13 +19,14 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from kg.model import (
     ARM_ROLES, PHASES, STATUSES, STUDY_TYPES, Arm, Condition, Eligibility, Enrollment,
     Identifier, Intervention, Outcome, Reference, SourceError, Span, StudyDate, StudyRecord,
 )
-from kg.sources._common import classify_identifier, clean_text, sort_phases
+from kg.sources._common import classify_identifier, clean_text, id_scheme, scrub_emails, sort_phases
 
 # statusModule date fields -> StudyDate kinds (a "...Struct" carries ESTIMATED/ACTUAL).
 DATE_FIELDS = (
@@ -46,8 +47,18 @@ DESIGN_FIELDS = (("allocation", "allocation"), ("intervention_model", "intervent
 # Eligibility text (markdown): "Inclusion Criteria:" headings, "*"/"-"/numbered bullets.
 _HEADING_RE = re.compile(
     r"^(?:[\w/()-]+\s+){0,4}?(?P<kind>non-inclusion|inclusion|exclusion)\s+criteria\b"
-    r"[^:.]{0,40}?\s*(?P<colon>:\s*(?P<rest>.*))?\.?$", re.I)
+    # The words after "criteria" end before the blanks ahead of ":" (the shortest do), so a long
+    # blank run is crossed once rather than once per length tried.
+    r"[^:.]{0,40}?(?<!\s)\s*+(?P<colon>:\s*(?P<rest>.*))?\.?$", re.I)
 _BULLET_RE = re.compile(r"^(?:\\?[*•\-–]\s*|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z][.)]\s+)")
+# Deepest nesting of arrays and objects read. A v2 study nests 6 levels; json.loads of a document
+# nested 100,000 deep raises RecursionError (or, below the interpreter's limit, hands deep values to
+# code that may recurse), so depth is measured first and such documents are refused.
+MAX_DEPTH = 200
+# A JSON string, escapes included; an unterminated one runs to the end (so the scan stays linear).
+_STRING_RE = re.compile(r'"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)')
+_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]++")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 # CommonMark backslash escapes, used by the v2 API in its text fields ("\>= 4").
 _ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -105,9 +116,28 @@ class _Node:
         return tuple(out)
 
 
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (brackets inside strings do not count).
+
+    Linear, in C loops: strings and then everything but brackets are cut out, and the running
+    depth is summed over what is left.
+    """
+    brackets = _NOT_BRACKET_RE.sub("", _STRING_RE.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets), initial=0))
+
+
+def _too_deep(text: str) -> SourceError | None:
+    depth = json_depth(text)
+    if depth > MAX_DEPTH:
+        return SourceError(f"JSON nested {depth} levels deep, more than {MAX_DEPTH}")
+    return None
+
+
 @lru_cache(maxsize=1)
 def _json(text: str) -> Any:
     # One slot: the dispatcher's detect() and then the reader ask for the same text, parsed once.
+    if error := _too_deep(text):
+        raise error
     return json.loads(text.lstrip("\ufeff"))
 
 
@@ -134,7 +164,7 @@ def _identifiers(ident: _Node) -> tuple[Identifier, ...]:
         value = _str(node.value)
         if value and all(value != known.value for known in out):
             node.mark(f"registry_ids[{len(out)}]", value)
-            out.append(Identifier(scheme or classify_identifier(value, label), value, label))
+            out.append(Identifier(id_scheme(scheme or classify_identifier(value, label), value), value, label))
     return tuple(out)
 
 
@@ -302,8 +332,9 @@ def _countries(module: _Node) -> tuple[str, ...]:
 
 
 def _references(module: _Node) -> tuple[Reference, ...]:
+    # Citations are published as written, so e-mail addresses in them are marked out here.
     found = [node for node in module.items("references") if node.text("citation")]
-    return tuple(Reference(None, node.text("citation", f"references[{i}]") or "",
+    return tuple(Reference(None, scrub_emails(node.text("citation", f"references[{i}]") or ""),
                            pmid=node.text("pmid")) for i, node in enumerate(found))
 
 
@@ -377,6 +408,10 @@ def detect(text: str) -> bool:
     (not the dispatcher) reports it as truncated.
     """
     body = text.lstrip("\ufeff \t\r\n")
+    if not body.startswith(("{", "[")):
+        return False
+    if _too_deep(text):
+        return True  # JSON no other reader takes: this reader refuses it, saying why
     if not body.startswith("{"):
         return False
     try:

@@ -24,12 +24,13 @@ Example:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from kg.model import (Condition, Eligibility, Enrollment, Identifier, Intervention, MeddraTerm,
                       Outcome, SourceError, Span, StudyDate, StudyRecord)
-from kg.sources._common import (classify_identifier, clean_text, normalize_status, phases_in,
-                                sort_phases)
+from kg.sources._common import (classify_identifier, clean_text, id_scheme, normalize_status,
+                                phases_in, sort_phases)
 from kg.sources._ictrp_page import (ABSENT, Frag, items, iso_date, join, label_of, read_page, split_on,
                                     value)
 from kg.sources.letter import guess_language
@@ -81,15 +82,22 @@ OUTCOME_LABELS = {"main objective": "objective", "secondary objective": "objecti
 # First words of the ordinal labels of free-text interventions ("Group 1:", "Control Intervention1:").
 ARM_LABEL_WORDS = ("group", "arm", "cohort", "intervention", "control")
 
-MEDDRA_RE = re.compile(
+# A MedDRA line: "MedDRA version: 21.0 Level: PT Classification code 10025135 Term: Lupus ...
+# System Organ Class: 10028395 - Musculoskeletal ...". Read in two steps (see meddra_fields): as one
+# pattern, a lazy term before "\s*System Organ Class" rescanned whitespace runs (quadratic).
+MEDDRA_HEAD_RE = re.compile(
     r"MedDRA version:\s*(?P<version>[\d.]+)\s*Level:\s*(?P<level>\w+)\s*Classification code:?"
-    r"\s*(?P<code>\d+)\s*Term:\s*(?P<term>.+?)\s*System Organ Class:\s*(?P<soc_code>\d+)?"
-    r"\s*-?\s*(?P<soc_name>.*)$", re.I)
+    r"\s*(?P<code>\d+)\s*Term:(?P<pad>\s*+)", re.I)
+MEDDRA_SOC_RE = re.compile(r"System Organ Class:\s*(?P<soc_code>\d+)?\s*-?\s*(?P<soc_name>.*)$", re.I)
 EUCTR_PHASE_RE = re.compile(r"\((phase\s+[iv]+)\):\s*(yes|no)", re.I)
 PHASE_RANGE_RE = re.compile(r"\b(phase\s*)([1-4]|iv|i{1,3})\s*[/-]\s*([1-4]|iv|i{1,3})\b", re.I)
 ACRONYM_RE = re.compile(r"(?:\(([^()\s]{2,20})\)|\s-\s([^\s()]{2,20}))\s*$")
 EUDRACT_RE = re.compile(r"\d{4}-\d{6}-\d{2}")
-TIME_FRAME_RE = re.compile(r"\s*(?:\[time ?frame:\s*([^\]]+)\]|;\s*time ?(?:frame|point):\s*(.+))$", re.I)
+# "... [Time Frame: 12 weeks]" or "...; Time point: 12 weeks" at the end of an outcome. The match
+# starts only where a whitespace run starts (the leftmost match always does) and no quantifier
+# gives anything back, so a long whitespace run is crossed once, not once per character.
+# Group values keep their leading blanks (callers strip them).
+TIME_FRAME_RE = re.compile(r"(?<!\s)\s*+(?:\[time ?frame:([^\]]+)\]|;\s*+time ?(?:frame|point):(.+))$", re.I)
 
 
 def detect(text: str) -> bool:
@@ -105,6 +113,10 @@ class Builder:
         self.fields: dict[str, Any] = {}
         self.spans: dict[str, Span] = {}
         self.lists: dict[str, list[Any]] = {}
+        # Values of each list, for the duplicate check: looking through the list for each new
+        # value was quadratic on a page listing thousands (the values are frozen dataclasses).
+        self.seen: dict[str, set[Any]] = {}
+        self.id_values: set[str] = set()
 
     def set(self, key: str, val: Any, f: Frag | None) -> None:
         self.fields[key] = val
@@ -112,11 +124,12 @@ class Builder:
             self.spans[key] = f.span
 
     def add(self, key: str, val: Any, f: Frag, dedupe: bool = True) -> None:
-        seq = self.lists.setdefault(key, [])
-        if dedupe and val in seq:
+        seq, seen = self.lists.setdefault(key, []), self.seen.setdefault(key, set())
+        if dedupe and val in seen:
             return
         self.spans[f"{key}[{len(seq)}]"] = f.span
         seq.append(val)
+        seen.add(val)
 
 
 def acronym(title: Frag) -> Frag | None:
@@ -199,8 +212,10 @@ def read_phases(b: Builder, top: dict[str, Frag]) -> None:
 
 
 def add_id(b: Builder, ident: Identifier, f: Frag) -> None:
-    """An identifier, unless one with the same value is already there."""
-    if all(getattr(i, "value", None) != ident.value for i in b.lists.get("registry_ids", [])):
+    """An identifier, unless one with the same value is already there (OTHER when absurdly long)."""
+    ident = replace(ident, scheme=id_scheme(ident.scheme, ident.value))
+    if ident.value not in b.id_values:
+        b.id_values.add(ident.value)
         b.add("registry_ids", ident, f)
 
 
@@ -226,14 +241,33 @@ def read_secondary_ids(b: Builder, frags: list[Frag | None]) -> None:
             add_id(b, Identifier(scheme, piece.text, "Secondary ID(s)"), piece)
 
 
+def meddra_term(line: str) -> MeddraTerm | None:
+    """The first MedDRA entry of one line, as the single pattern
+    "<head> Term:\\s*(?P<term>.+?)\\s*System Organ Class:..." reads it, in linear time.
+
+    The term runs from the head to the first "System Organ Class:" after its first character;
+    a line with none has no entry (later heads would find none either).
+    """
+    for head in MEDDRA_HEAD_RE.finditer(line):
+        start = head.end()
+        soc = MEDDRA_SOC_RE.search(line, start + 1)
+        if soc is None and head["pad"]:  # a blank term: "Term: System Organ Class: ..."
+            start -= 1
+            soc = MEDDRA_SOC_RE.match(line, start + 1)
+        if soc is None:
+            return None
+        return MeddraTerm(head["code"], head["level"], head["version"], line[start:soc.start()].strip(),
+                          soc["soc_code"], soc["soc_name"].strip() or None)
+    return None
+
+
 def read_conditions(b: Builder, frags: list[Frag | None]) -> None:
     """Condition lines, MedDRA lines (-> MeddraTerm) and the therapeutic area (-> keyword)."""
     for f in filter(None, frags):
-        m = MEDDRA_RE.search(f.text)
+        m = meddra_term(f.text)
         lv = label_of(f)
         if m:
-            b.add("meddra", MeddraTerm(m["code"], m["level"], m["version"], m["term"].strip(),
-                                       m["soc_code"], m["soc_name"].strip() or None), f)
+            b.add("meddra", m, f)
         elif lv and lv[0] == "therapeutic area":
             b.add("keywords", lv[1].text, lv[1])
         else:

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 from kg.model import (Condition, Eligibility, Intervention, Organization, SourceError,
                       Span, StudyRecord)
 from kg.sources._common import EMAIL_RE, Line, clean_text, span_of, split_lines
-from kg.sources._references import CONTACT_RE, join_text, reference, reference_entries, tidy
+from kg.sources._references import CONTACT_RE, Joined, join_text, reference, reference_entries, tidy
 
 # Closed-class words of each language: their counts tell French from English text.
 FUNCTION_WORDS = {
@@ -75,7 +76,16 @@ PERSON_RE = re.compile(r"^(?i:dr|pr|prof|professor|professeur|docteur|mr|mrs|ms|
                        r",\s*(?:MD|PhD|MSc|MPH|PharmD|FRCPC?)\b")
 # "treated with X" / "traités par X": X up to a preposition or punctuation, at most three words.
 TREATED_RE = re.compile(r"\b(?:trait[ée]e?s?|treated)\s+(?:par|with)\s+")
-DETERMINER_RE = re.compile(r"^(?:le|la|les|l['’]|un|une|des|du|the|a|an)\s+", re.I)
+# Used with .match(text, pos), which anchors it at pos (so no "^", which would not match there).
+DETERMINER_RE = re.compile(r"(?:le|la|les|l['’]|un|une|des|du|the|a|an)\s+", re.I)
+WORD_RE = re.compile(r"\S+")
+SENTENCE_END = ". "
+# A trailing "(A, B et C)" of a condition. The name ends before the blanks ahead of "(" (the
+# shortest name does: its text is stripped); looking behind keeps a long blank run from being
+# rescanned at every name length (quadratic before).
+TRAILING_LIST_RE = re.compile(r"(.+?)(?<!\s)\s*+\(([^()]*+)\)")
+# The "et"/"and"/"ou"/"or" before the last subtype; tried only where a blank run starts.
+LAST_AND_RE = re.compile(r"(?<!\s)\s++(?:et|and|ou|or)\s++")
 STOP_WORDS = frozenset("pour for dans in chez en à au aux as after après during pendant since depuis "
                        "with avec who qui because car".split())
 CONJUNCTIONS = frozenset("ou or et and and/or et/ou".split())
@@ -113,9 +123,14 @@ class Flat:
         """Position in ``text`` of the character at ``offset`` in the source."""
         return bisect.bisect_left(self.offsets, offset)
 
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        # Once per letter, not per drug mention: a letter may name thousands.
+        return [ln.start for ln in self.lines]
+
     def span(self, a: int, b: int) -> Span:
         start, end = self.offsets[a], self.offsets[b - 1] + 1
-        starts = [ln.start for ln in self.lines]
+        starts = self.starts
         first = self.lines[bisect.bisect_right(starts, start) - 1]
         last = self.lines[bisect.bisect_right(starts, end - 1) - 1]
         return Span(first.number, last.number, start, end)
@@ -142,9 +157,9 @@ class Item:
     subs: list[Item]
 
 
-def continues(prev: str, line: str) -> bool:
+def continues(prev: Joined, line: str) -> bool:
     """A wrapped line: the item left a parenthesis open, ends on a comma/hyphen, or it starts lowercase."""
-    return prev.count("(") > prev.count(")") or prev.endswith((",", "-", "/")) or line[:1].islower()
+    return prev.unclosed > 0 or prev.end.endswith((",", "-", "/")) or line[:1].islower()
 
 
 def is_stop(line: str) -> bool:
@@ -155,16 +170,20 @@ def is_stop(line: str) -> bool:
 def list_items(lines: list[Line]) -> list[Item]:
     """Items of the list opening ``lines``; items of another marker kind nest under the previous one."""
     flat: list[Item] = []
+    texts: list[Joined] = []  # each item's text, joined once its lines are all read
     for ln in lines:
         s, m = ln.stripped, MARKER_RE.match(ln.stripped)
         if m and not is_stop(s):
             kind = m["bullet"] or ("num" if m["num"] else "alpha")
-            flat.append(Item(kind, [ln], s[m.end():], []))
-        elif flat and not is_stop(s) and continues(flat[-1].text, s):
+            flat.append(Item(kind, [ln], "", []))
+            texts.append(Joined(s[m.end():]))
+        elif flat and not is_stop(s) and continues(texts[-1], s):
             flat[-1].lines.append(ln)
-            flat[-1].text = join_text(flat[-1].text, s)
+            texts[-1].add(s)
         else:
             break
+    for item, text in zip(flat, texts):
+        item.text = text.text
     top: list[Item] = []
     for item in flat:
         if top and item.kind != top[0].kind:
@@ -183,28 +202,29 @@ def criteria(lines: list[Line], heading: re.Pattern[str]) -> list[Item]:
 def condition(text: str) -> Condition:
     """A listed disease; a parenthesised comma list gives subtypes (see module notes)."""
     text = tidy(text)
-    m = re.fullmatch(r"(.+?)\s*\(([^()]*)\)", text)
+    m = TRAILING_LIST_RE.fullmatch(text)
     if not m or "," not in m[2]:
         return Condition(text)
     parts = [p.strip() for p in m[2].split(",")]
-    parts = parts[:-1] + re.split(r"\s+(?:et|and|ou|or)\s+", parts[-1])
+    parts = parts[:-1] + LAST_AND_RE.split(parts[-1])
     return Condition(m[1].strip(), tuple(p for p in parts if p))
 
 
 def drug_names(text: str, pos: int) -> list[tuple[int, int]]:
     """Offsets of the drug phrase(s) after "treated with" at ``pos``: up to 3 words, "X or Y" splits."""
-    if m := DETERMINER_RE.match(text[pos:]):
-        pos += m.end()
+    # Matched in place (no text[pos:] copy): a letter may say "treated with" thousands of times.
+    if m := DETERMINER_RE.match(text, pos):
+        pos = m.end()
     out: list[tuple[int, int]] = []
     start, end, count = pos, pos, 0
-    for w in re.finditer(r"\S+", text[pos:]):
-        word, a = w[0], pos + w.start()
+    for w in WORD_RE.finditer(text, pos):
+        word, a = w[0], w.start()
         low = word.lower().rstrip(",.;:")
         if word.startswith("(") or low in STOP_WORDS or count == 3:
             break
         if low in CONJUNCTIONS:
             out.append((start, end))
-            start, count = pos + w.end() + 1, 0
+            start, count = w.end() + 1, 0
             continue
         end, count = a + len(word.rstrip(",.;:")), count + 1
         if word != word.rstrip(",.;:"):
@@ -215,15 +235,38 @@ def drug_names(text: str, pos: int) -> list[tuple[int, int]]:
 def drugs(flat: Flat, inclusion: tuple[int, int]) -> list[tuple[str, Span]]:
     """Drugs of interest: "treated with X" in a case-collection sentence or in the inclusion criteria."""
     found: dict[str, tuple[str, Span]] = {}
+    calls = Sentences(flat.text)
     for m in re.finditer(TREATED_RE.pattern, flat.text, re.I):
-        left = flat.text.rfind(". ", 0, m.start()) + 1
-        right = flat.text.find(". ", m.end())
-        sentence = flat.text[left:right if right >= 0 else None]
-        if not (CALL_RE.search(sentence) or inclusion[0] <= m.start() < inclusion[1]):
+        if not (calls.asks_for_cases(m.start(), m.end()) or inclusion[0] <= m.start() < inclusion[1]):
             continue
         for a, b in drug_names(flat.text, m.end()):
-            found.setdefault(flat.text[a:b].lower(), (flat.text[a:b], flat.span(a, b)))
+            key = flat.text[a:b].lower()
+            if key not in found:
+                found[key] = (flat.text[a:b], flat.span(a, b))
     return list(found.values())
+
+
+class Sentences:
+    """Whether the sentence around a phrase asks for cases; each sentence is searched once.
+
+    A sentence runs from after the last ". " before the phrase to the first ". " after it.
+    Found by bisection in the list of ". " positions: searching the text again for every
+    "treated with" was quadratic in a long letter without full stops.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.stops = [m.start() for m in re.finditer(re.escape(SENTENCE_END), text)]
+        self.known: dict[tuple[int, int], bool] = {}
+
+    def asks_for_cases(self, start: int, end: int) -> bool:
+        before = bisect.bisect_right(self.stops, start - len(SENTENCE_END)) - 1
+        after = bisect.bisect_left(self.stops, end)
+        left = self.stops[before] + 1 if before >= 0 else 0
+        right = self.stops[after] if after < len(self.stops) else len(self.text)
+        if (left, right) not in self.known:
+            self.known[left, right] = bool(CALL_RE.search(self.text, left, right))
+        return self.known[left, right]
 
 
 def signature(lines: list[Line]) -> tuple[str, Span] | None:
@@ -249,9 +292,28 @@ def signature(lines: list[Line]) -> tuple[str, Span] | None:
     return text, span_of(block)
 
 
+def split_outside_parentheses(text: str) -> list[str]:
+    """The pieces between commas that are not inside parentheses (the next parenthesis after
+    the comma does not close), as re.split(r",\\s*(?![^()]*\\))") cuts them, up to blanks.
+
+    One pass from the end: that lookahead rescanned the text up to the next parenthesis for
+    every comma (quadratic on a long affiliation without parentheses).
+    """
+    cuts: list[int] = []
+    closing = False  # whether the next parenthesis to the right is ")"
+    for m in reversed(list(re.finditer(r"[,()]", text))):
+        if m[0] == ",":
+            if not closing:
+                cuts.append(m.start())
+        else:
+            closing = m[0] == ")"
+    bounds = [-1] + cuts[::-1] + [len(text)]
+    return [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def organizations(affiliation: str) -> list[Organization]:
     """Institution (with its department) first, then other bodies an organisation word names."""
-    parts = [tidy(p) for p in re.split(r",\s*(?![^()]*\))", affiliation) if tidy(p)]
+    parts = [tidy(p) for p in split_outside_parentheses(affiliation) if tidy(p)]
     dept = next((p for p in parts if DEPARTMENT_RE.search(p)), None)
     inst = next((p for p in reversed(parts) if INSTITUTION_RE.search(p) and p != dept), None)
     out = [Organization(inst, "RESPONSIBLE", department=dept)] if inst else []

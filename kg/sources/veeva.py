@@ -20,8 +20,8 @@ from kg.model import (
     Arm, Condition, Eligibility, Enrollment, Identifier, Intervention, Span, StudyRecord,
 )
 from kg.sources._common import (
-    Line, Sections, part_span, section_values, arm_role, classify_identifier, clean_text, normalize_status, phases_in,
-    sort_phases, span_of, split_lines,
+    Line, Sections, part_span, section_values, arm_role, classify_identifier, clean_text, id_scheme, normalize_status,
+    phases_in, sort_phases, span_of, split_lines,
 )
 
 # Section headings of the ClinicalTrials.Veeva trial page, lower-cased.
@@ -56,7 +56,9 @@ _COUNT_RE = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?!\S)")
 # Age ranges as printed: "18+ years old", "6 months to 17 years old", "Up to 17 years old".
 _AGE_FORMS = tuple(re.compile(p + r"(?:\s+old)?$", re.I) for p in (
     r"^(?P<min>\d+)\+\s*(?P<umin>[a-z]+)",
-    r"^(?P<min>\d+)\s*(?P<umin>[a-z]+)?\s+to\s+(?P<max>\d+)\s*(?P<umax>[a-z]+)",
+    # The blanks around an optional unit are read once ("\s*(?:unit)?\s+" split a blank run
+    # in every way before failing: quadratic on a long one).
+    r"^(?P<min>\d+)(?:\s*+(?P<umin>[a-z]++))?\s++to\s+(?P<max>\d+)\s*(?P<umax>[a-z]+)",
     r"^up to\s+(?P<max>\d+)\s*(?P<umax>[a-z]+)",
 ))
 _BULLET_RE = re.compile(r"^(?:[•*\-–]\s*)?(?:\d{1,2}[.)]\s+)?")
@@ -187,7 +189,7 @@ def _identifiers(sections: Sections, spans: Spans) -> tuple[Identifier, ...]:
         spans[f"registry_ids[{i}]"] = part_span(line, value)
         if label:
             spans[f"registry_ids[{i}].label"] = part_span(line, label, last=True)
-        out.append(Identifier(scheme, value, label))
+        out.append(Identifier(id_scheme(scheme, value), value, label))
     return tuple(out)
 
 
