@@ -110,6 +110,7 @@ class TKG(DefinedNamespace):
     allocation: URIRef
     approvalDate: URIRef
     approvalYear: URIRef
+    approvedBefore: URIRef
     approvedFor: URIRef
     approvedInJapan: URIRef
     approvedIndication: URIRef

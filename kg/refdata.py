@@ -91,6 +91,7 @@ class Approval:
     indication: str
     indication_text: str
     source: tuple[str, ...]
+    approved_before: str = ""  # the source gives no date, only "before" this one (Orange Book: 1982-01-01)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ DRUG_COLUMNS = ["id", "label", "kind", "synonyms", "abbreviations", "brand_names
                 "parent_class", "source", "note", "flags"]
 # Approval flags MeDIC gives without a date or an indication: kept as flags, never as approvals.
 JAPAN_FLAG = "approved-in-japan"
-APPROVAL_COLUMNS = ["drug", "agency", "date", "indication", "indication_text", "source", "note"]
+APPROVAL_COLUMNS = ["drug", "agency", "date", "indication", "indication_text", "source", "note", "approved_before"]
 INDICATION_COLUMNS = ["drug", "indication", "indication_text", "umls", "doid", "source"]
 TARGET_COLUMNS = ["symbol", "label", "hgnc", "uniprot", "ncbigene", "source", "note"]
 MECHANISM_COLUMNS = ["drug", "target", "action_type", "affected_cells", "description", "source", "note"]
@@ -274,17 +274,54 @@ def merge_row(into: Row, row: Row) -> None:
     into["alternate_ids"] += row["alternate_ids"]
     into["atc_codes"] += row["atc_codes"]
     into["source_ingredients"] += "|" + row["source_ingredients"]
+    if row.get("brand_label"):
+        into["brand_label"] = "|".join(filter(None, [into.get("brand_label", ""), row["brand_label"]]))
     for flag in ("approved_usa", "approved_europe", "approved_japan"):
         into[flag] = into[flag] or row[flag]
 
 
-def load_medic(path: Path) -> list[Row]:
-    """MeDIC rows, sorted by CURIE, with rows of the same drug merged into one.
+def brand_ingredients(names: dict[str, list[tuple[str, str]]], display: dict[str, str]) -> dict[str, str]:
+    """BRAND -> the display name of the one ingredient the FDA UNII list gives it, for names that are
+    only ever brand names there (never an official or common name, never a display name)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    other = {d.upper() for d in display.values()}
+    for unii, entries in names.items():
+        for name, kind in entries:
+            if kind == "bn":
+                found[strip_tags(name).upper()].add(display[unii])
+            else:
+                other.add(strip_tags(name).upper())
+    return {b: next(iter(d)) for b, d in found.items() if len(d) == 1 and b not in other}
+
+
+def unbrand(rows: list[Row], brands: dict[str, str]) -> int:
+    """Relabel the rows MeDIC names by a brand ("Herceptin") with their active ingredient ("trastuzumab"):
+    a drug is its ingredient, the brand one of its brand names. A combination product is named by its
+    ingredients (MeDIC's list), not by the one ingredient the brand name is filed under. Edits in place."""
+    done = 0
+    for r in rows:
+        label = r["curie_label"].strip()
+        ingredient = brands.get(label.upper())
+        if not ingredient:
+            continue
+        parts = [p.strip() for p in r["combination_therapy_ingredients"].split("|") if p.strip()]
+        if r["is_combination_therapy"] == "TRUE":
+            ingredient = " / ".join(active_moiety(inn_label(p)) or inn_label(p) for p in parts)
+        if ingredient:  # the UNII list's display names are in capitals: written as an INN, numerals kept
+            words = (w if re.fullmatch(r"[IVX]+", w) else w.lower() for w in ingredient.split(" "))
+            r["brand_label"], r["curie_label"], done = label.upper(), " ".join(words), done + 1
+    return done
+
+
+def load_medic(path: Path, brands: dict[str, str] | None = None) -> list[Row]:
+    """MeDIC rows, sorted by CURIE, brand-labelled rows relabelled (see unbrand), rows of the same drug
+    merged into one.
 
     Rows with the same label (case-insensitive), and rows labelled with a salt of another row's label
     ("vardenafil hydrochloride" next to "Vardenafil"), would split one drug in two and make its names
     ambiguous; the folded rows' CURIEs are kept in ``merged`` so approvals still join."""
     rows = sorted(read_csv(path), key=lambda r: r["curie"])
+    unbrand(rows, brands or {})
     by_label: dict[str, Row] = {}
     for r in rows:
         key = inn_label(r["curie_label"]).lower()
@@ -500,6 +537,9 @@ def drug_note(row: Row) -> str:
     notes = []
     if row["is_combination_therapy"] == "TRUE":
         notes.append("combination product (MeDIC flag)")
+    if row.get("brand_label"):
+        notes.append(f"MeDIC labels it {row['brand_label']}, a brand name (FDA UNII list): relabelled with "
+                     "its ingredient")
     if row.get("merged"):
         notes.append(f"MeDIC rows {row['curie']} and {row['merged'].replace('|', ', ')} merged (same label, "
                      "or the label of a salt of this ingredient)")
@@ -516,15 +556,17 @@ def drug_row(row: Row, ident: str, names: dict[str, set[str]], biologics: set[st
     synonyms = {s for s in names["synonyms"] | purple | ({moiety} - taken) if s and s.lower() != label.lower()}
     sources = {"medic", kind_source} | ({"fda-unii"} if names["synonyms"] | names["brands"] else set()) | (
         {"fda-purple-book"} if purple - {label} else set())
-    return [ident, label, kind, join(synonyms), "", join(names["brands"]), "", join(xrefs_of(row)), "",
+    brands = names["brands"] | set(filter(None, row.get("brand_label", "").split("|")))
+    return [ident, label, kind, join(synonyms), "", join(brands), "", join(xrefs_of(row)), "",
             "|".join(sorted(sources)), drug_note(row), JAPAN_FLAG if row["approved_japan"] == "1" else ""]
 
 
-def drop_foreign_labels(rows: list[list[str]]) -> int:
+def drop_foreign_labels(rows: list[list[str]], brand_owners: dict[str, str] | None = None) -> int:
     """Remove from each drug row the synonyms and brand names that are another row's label (MeDIC lists
-    some salts and their parents as separate ingredients: the row labelled with the name keeps it).
+    some salts and their parents as separate ingredients: the row labelled with the name keeps it), and
+    the brand names MeDIC used as another row's label (``brand_owners``: brand -> that row's id).
     Edits ``rows`` in place; returns how many names were removed."""
-    owner = {r[1].lower(): r[0] for r in rows}
+    owner = {**{b.lower(): i for b, i in (brand_owners or {}).items()}, **{r[1].lower(): r[0] for r in rows}}
     removed = 0
     for r in rows:
         for col in (3, 5):
@@ -543,12 +585,64 @@ def iso_date(yyyymmdd: str) -> str:
     return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:8]}"
 
 
-def first_fda(orange: list[Row], purple: list[Row]) -> dict[str, tuple[str, str]]:
+def names_to_curies(medic: list[Row], by_drug: dict[str, dict[str, set[str]]]) -> dict[str, str]:
+    """Lower-cased label, salt-free label and FDA names of each MeDIC row -> its CURIE (names two rows
+    share are left out: they cannot tell which drug an approval row is about)."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for r in medic:
+        label = inn_label(r["curie_label"]).lower()
+        names = by_drug.get(r["curie"], {})
+        for name in {label, active_moiety(label), *names.get("synonyms", ()), *names.get("brands", ())}:
+            if name:
+                seen[name.lower()].add(r["curie"])
+    return {name: next(iter(c)) for name, c in seen.items() if len(c) == 1}
+
+
+def ingredient_keys(names: list[str]) -> frozenset[str]:
+    """Ingredient names compared without case, salt words and a biosimilar suffix."""
+    return frozenset(name_key(BIOLOGIC_SUFFIX.sub("", n.strip()), strip_salts=True) for n in names if n.strip())
+
+
+class ApprovalJoin:
+    """Which MeDIC drug an approval row is about.
+
+    MeDIC's own check of a row's first mapping (``id_correct``) is False for about one row in six; its
+    ``corrected_curie_norm`` is then an automatic correction, right for most combinations
+    (ABACAVIR SULFATE; LAMIVUDINE -> the abacavir/lamivudine product) and wrong for others
+    (trastuzumab-dkst, a trastuzumab biosimilar -> trastuzumab deruxtecan; C1 inhibitor -> conestat alfa).
+    A flagged combination row's CURIE is used only when that product's ingredients are the row's; a
+    flagged single-ingredient row is re-resolved by its ingredient name (label, salt-free label or FDA
+    name of exactly one drug); the rest are dropped."""
+
+    def __init__(self, medic: list[Row], by_name: dict[str, str]) -> None:
+        self.by_name = by_name
+        self.counts: Counter[str] = Counter()
+        self.ingredients: dict[str, frozenset[str]] = {}
+        for r in medic:
+            if r["is_combination_therapy"] == "TRUE":
+                for curie in curies_of(r):
+                    self.ingredients[curie] = ingredient_keys(r["combination_therapy_ingredients"].split("|"))
+
+    def curie(self, r: Row) -> str:
+        if r["id_correct"] == "True":
+            self.counts["mapping checked correct by MeDIC"] += 1
+            return r["corrected_curie_norm"]
+        names = ingredient_keys(re.split(r";", r["source_ingredients"]))
+        corrected = r["corrected_curie_norm"]
+        if corrected and len(names) > 1 and names == self.ingredients.get(corrected):
+            self.counts["flagged combination, correction names the same ingredients"] += 1
+            return corrected
+        found = self.by_name.get(next(iter(names))) if len(names) == 1 else None
+        self.counts["flagged, re-resolved by ingredient name" if found else "flagged, dropped"] += 1
+        return found or ""
+
+
+def first_fda(orange: list[Row], purple: list[Row], join_: ApprovalJoin) -> dict[str, tuple[str, str]]:
     """MeDIC CURIE -> (earliest YYYYMMDD, source key) over Orange Book and Purple Book rows."""
     out: dict[str, tuple[str, str]] = {}
     for rows, key in ((orange, "fda-orange-book"), (purple, "fda-purple-book")):
         for r in rows:
-            date, curie = r["approval_date"].split(".")[0], r["corrected_curie_norm"]
+            date, curie = r["approval_date"].split(".")[0], join_.curie(r)
             if re.fullmatch(r"\d{8}", date) and curie and (curie not in out or date < out[curie][0]):
                 out[curie] = (date, key)
     return out
@@ -562,7 +656,7 @@ def shorten(text: str, limit: int = EMA_TEXT_MAX) -> tuple[str, bool]:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …", True
 
 
-def first_ema(rows: list[Row]) -> dict[str, tuple[str, str, bool]]:
+def first_ema(rows: list[Row], join_: ApprovalJoin) -> dict[str, tuple[str, str, bool]]:
     """MeDIC CURIE -> (earliest EPAR date, its indication text, whether the text is known to be that EPAR's).
 
     Dates and texts are "|"-separated in the same order; when their counts differ and the dates are not all
@@ -572,7 +666,7 @@ def first_ema(rows: list[Row]) -> dict[str, tuple[str, str, bool]]:
         dates = [d.strip().split(".")[0] for d in r["approval_date"].split("|")]
         texts = r["indication"].split("|")
         valid = [(d, i) for i, d in enumerate(dates) if re.fullmatch(r"\d{8}", d)]
-        curie = r["corrected_curie_norm"]
+        curie = join_.curie(r)
         if not valid or not curie:
             continue
         date, index = min(valid)
@@ -587,9 +681,9 @@ def fda_row(ident: str, found: tuple[str, str]) -> list[str]:
     """One FDA first-approval row."""
     date, source = found
     book = "Orange Book" if source == "fda-orange-book" else "Purple Book"
-    note = "Orange Book placeholder: approved before 1982" if date == PLACEHOLDER \
-        else f"first approval date listed ({book})"
-    return [ident, "FDA", iso_date(date), "", "", source, note]
+    if date == PLACEHOLDER:  # the Orange Book's "approved before 1 January 1982": the date is unknown
+        return [ident, "FDA", "", "", "", source, "approved before 1982 (Orange Book 19820101)", iso_date(date)]
+    return [ident, "FDA", iso_date(date), "", "", source, f"first approval date listed ({book})", ""]
 
 
 def ema_row(ident: str, found: tuple[str, str, bool]) -> list[str]:
@@ -601,7 +695,7 @@ def ema_row(ident: str, found: tuple[str, str, bool]) -> list[str]:
         note += "; no indication text (the source's dates and texts are not aligned)"
     if cut:
         note += "; indication text shortened"
-    return [ident, "EMA", iso_date(date), "", short, "ema-epar", note]
+    return [ident, "EMA", iso_date(date), "", short, "ema-epar", note, ""]
 
 
 def approval_rows(medic: list[Row], ids: dict[str, str], fda: dict[str, tuple[str, str]],
@@ -622,10 +716,25 @@ def approval_rows(medic: list[Row], ids: dict[str, str], fda: dict[str, tuple[st
 # ---------------------------------------------------------------- DrugCentral joins
 
 
-def plausible_dc_ids(row: Row, listed: list[str], dc_names: dict[str, str], synonyms: set[str]) -> list[str]:
+def sibling_names(a: str, b: str) -> bool:
+    """Two names of different substances of one family: the same first word, different otherwise
+    ("trastuzumab emtansine", "trastuzumab deruxtecan"; "insulin lispro", "insulin glargine"). MeDIC lists
+    such a sibling's ChEMBL or DrugCentral id for some drugs, which would give them its targets."""
+    ka, kb = substance_key(a), substance_key(b)
+    wa, wb = re.split(r"[\s-]+", ka), re.split(r"[\s-]+", kb)
+    return bool(ka and kb and ka != kb and wa[0] == wb[0] and (len(wa) > 1 or len(wb) > 1) and wa != wb)
+
+
+def plausible_dc_ids(row: Row, listed: list[str], dc_names: dict[str, str], synonyms: set[str],
+                     owners: dict[str, str] | None = None) -> list[str]:
     """The DrugCentral (or ChEMBL) ids MeDIC lists for a row whose DrugCentral drug name is one of the row's
     names (label, FDA names, source names, as substance keys); all of them when none is (MeDIC also lists
-    the ids of related substances: omeprazole's for esomeprazole)."""
+    the ids of related substances: omeprazole's for esomeprazole). Never an id whose DrugCentral name is
+    another row's label (``owners``: substance key of each label -> CURIE): MeDIC lists trastuzumab's
+    DrugCentral id for trastuzumab deruxtecan."""
+    owners = owners or {}
+    listed = [d for d in listed if owners.get(substance_key(dc_names.get(d, "")), row["curie"]) == row["curie"]
+              and not sibling_names(row["curie_label"], dc_names.get(d, ""))]
     if len(listed) < 2:
         return listed
     sources = [n for n in row["source_ingredients"].split("|") if not re.search(r"[;+]", n)]
@@ -644,12 +753,13 @@ class DrugJoin:
         dc_names = {r["DRUG_ID"]: r["DRUG_NAME"] for r in dc_ids}
         chembl_names = {r["IDENTIFIER"]: r["DRUG_NAME"] for r in dc_ids if r["ID_TYPE"] == "ChEMBL_ID"}
         self.by: dict[str, dict[str, str]] = {"drugcentral": {}, "unii": {}, "chembl": {}}
+        owners = {substance_key(r["curie_label"]): r["curie"] for r in medic}
         for r in medic:
             synonyms = names.get(r["curie"], {}).get("synonyms", set())
             for scheme, prefix, known in (("drugcentral", "DrugCentral:", dc_names),
                                           ("chembl", "CHEMBL.COMPOUND:", chembl_names)):
                 listed = [x.partition(":")[2] for x in alternate_ids(r["alternate_ids"]) if x.startswith(prefix)]
-                for key in plausible_dc_ids(r, listed, known, synonyms):
+                for key in plausible_dc_ids(r, listed, known, synonyms, owners):
                     self.by[scheme].setdefault(key, ids[r["curie"]])
         singles = {r["curie"] for r in medic}
         self.by["unii"] = {u: ids[c] for u, c in uniis.items() if c in singles}
@@ -920,8 +1030,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     """MeDIC drug rows and approval rows (not yet written) with the context the DrugCentral joins need."""
     d = args.drugs_dir
-    medic = load_medic(d / "medi_drug_list_stringent.csv")
     names, display = load_unii_names(d / "fda_unii_names_subset.tsv")
+    medic = load_medic(d / "medi_drug_list_stringent.csv", brand_ingredients(names, display))
     uniis = assign_uniis(medic, display, names)
     curated = load_curated(args.curated / "drugs.tsv")
     ids = assign_ids(medic, uniis, curated)
@@ -929,7 +1039,12 @@ def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     purple = read_tsv(d / "medi_approvals_fda_purple_book.tsv")
     biologics = {r["corrected_curie_norm"] for r in purple}
     purple_book_names(purple, by_drug)
-    fda = first_fda(read_tsv(d / "medi_approvals_fda_orange_book.tsv"), purple)
+    join_ = ApprovalJoin(medic, names_to_curies(medic, by_drug))
+    fda = first_fda(read_tsv(d / "medi_approvals_fda_orange_book.tsv"), purple, join_)
+    ema = first_ema(read_tsv(d / "medi_approvals_ema_epar.tsv"), join_)
+    stats["approval rows of the sources (MeDIC mapping check)"] = dict(sorted(join_.counts.items()))
+    stats["brand-labelled MeDIC rows relabelled with their ingredient"] = sum(
+        bool(r.get("brand_label")) for r in medic)
     known = {inn_label(r["curie_label"]).lower() for r in medic} | {
         s.lower() for v in by_drug.values() for s in v["synonyms"]}
     listed = len(read_csv(d / "medi_drug_list_stringent.csv"))
@@ -941,7 +1056,7 @@ def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     return {"medic": medic, "ids": ids, "uniis": uniis, "names": by_drug, "unii_names": names, "curated": curated,
             "taken": set(ids.values()) | curated.ids,
             "drugs": [drug_row(r, ids[r["curie"]], by_drug[r["curie"]], biologics, known) for r in medic],
-            "approvals": approval_rows(medic, ids, fda, first_ema(read_tsv(d / "medi_approvals_ema_epar.tsv")))}
+            "approvals": approval_rows(medic, ids, fda, ema)}
 
 
 def derive_drugcentral(args: argparse.Namespace, ctx: dict, labels: dict[str, str], stats: dict[str, object]
@@ -1046,7 +1161,8 @@ README_FILES = [
     ("drugs.tsv", "drugs", "one row per MeDIC ingredient (same-label and salt-form rows merged, see notes), plus "
      "DrugCentral 2016 drugs missing from MeDIC: INN-style label, kind, FDA UNII official/common names (registry "
      "tags stripped, salts mapped to their parent), brand names, bare xrefs"),
-    ("approvals.tsv", "approvals", "first FDA approval (Orange Book or Purple Book; 1982-01-01 = before 1982) and "
+    ("approvals.tsv", "approvals", "first FDA approval (Orange Book or Purple Book; the Orange Book's 19820101 is "
+     "approved_before 1982-01-01 with no date) and "
      "earliest EMA EPAR listed (may be a generic's or biosimilar's), indication text shortened; no MONDO indication"),
     ("indications.tsv", "indications", "DrugCentral 2016 labelled indications mapped to live MONDO 2026 classes "
      "through SSSOM exact matches (UMLS CUI first, else DOID)"),
@@ -1066,7 +1182,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     mondo, labels = mondo_rows(args.mondo_dir)
     dc = derive_drugcentral(args, ctx, labels, stats)
     out = args.out
-    stats["names dropped as another drug's label"] = drop_foreign_labels(ctx["drugs"] + dc["extra"])
+    brand_owners = {b: ctx["ids"][r["curie"]] for r in ctx["medic"] for b in r.get("brand_label", "").split("|") if b}
+    stats["names dropped as another drug's label"] = drop_foreign_labels(ctx["drugs"] + dc["extra"], brand_owners)
     stats["drugs given a curated class (FDA EPC via DrugCentral)"] = set_classes(ctx["drugs"] + dc["extra"],
                                                                                  dc["members"])
     stats["drugs"] = write_tsv(out / "drugs.tsv", DRUG_COLUMNS, ctx["drugs"] + dc["extra"])

@@ -148,10 +148,35 @@ def test_first_fda_approval_is_the_earliest_date(bulk):
     assert _approval(bulk, "vardenafil-chebi-46295", "FDA")["date"] == "2003-08-19"  # the folded salt row's
 
 
-def test_orange_book_1982_placeholder(bulk):
+def test_orange_book_1982_placeholder_is_approved_before_never_a_date(bulk):
     row = _approval(bulk, "nalidixic-acid", "FDA")
-    assert row["date"] == "1982-01-01"
-    assert row["note"] == "Orange Book placeholder: approved before 1982"
+    assert row["date"] == "" and row["approved_before"] == "1982-01-01"
+    assert row["note"] == "approved before 1982 (Orange Book 19820101)"
+    assert all(r["date"] != "1982-01-01" for r in _rows(bulk / "approvals.tsv"))
+
+
+def test_a_row_medic_labels_with_a_brand_is_its_active_ingredient(bulk):
+    drug = _drug(bulk, "trastuzumab")
+    assert drug["label"] == "trastuzumab" and "HERCEPTIN" in _multi(drug, "brand_names")
+    assert "labels it HERCEPTIN, a brand name" in drug["note"]
+    labels = {r["label"].lower() for r in _rows(bulk / "drugs.tsv")}
+    assert "herceptin" not in labels
+    brands = {b.lower() for r in _rows(bulk / "drugs.tsv") for b in _multi(r, "brand_names")}
+    assert not labels & brands  # no drug is labelled with a brand name
+
+
+def test_a_sibling_substances_ids_do_not_give_its_targets(bulk):
+    mechanisms = _rows(bulk / "mechanisms.tsv")
+    assert [(m["drug"], m["action_type"]) for m in mechanisms if m["target"] == "ERBB2"] == [
+        ("trastuzumab", "ANTIBODY_BINDING")]  # MeDIC lists trastuzumab's DrugCentral id for deruxtecan
+
+
+def test_approval_rows_medic_flags_are_re_resolved_by_name_or_dropped(bulk):
+    # "trastuzumab" (flagged) is re-resolved to the trastuzumab drug by its name; "trastuzumab-dkst", a
+    # biosimilar MeDIC mapped to trastuzumab deruxtecan, is not used for deruxtecan, nor a flagged row
+    # whose name no drug has (Alpha-1-Proteinase Inhibitor -> deruxtecan, 1987).
+    assert _approval(bulk, "trastuzumab", "FDA")["date"] == "1998-09-25"
+    assert _approval(bulk, "trastuzumab-deruxtecan", "FDA")["date"] == "2019-12-20"
 
 
 def test_ema_earliest_epar_with_note_and_text(bulk):

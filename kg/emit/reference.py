@@ -93,7 +93,7 @@ def _mechanism(g: Graph, m: Mechanism) -> None:
 
 
 def approval_iri(a: Approval) -> URIRef:
-    return iri.entity("approval", f"{a.drug}-{a.agency.lower()}-{a.indication}-{a.date}")
+    return iri.entity("approval", f"{a.drug}-{a.agency.lower()}-{a.indication}-{a.date or 'before-' + a.approved_before}")
 
 
 def _approval(g: Graph, a: Approval) -> None:
@@ -111,6 +111,8 @@ def _approval(g: Graph, a: Approval) -> None:
     if a.date:
         g.add((node, TKG.approvalDate, Literal(a.date)))
         g.add((node, TKG.approvalYear, Literal(int(a.date[:4]), datatype=XSD.integer)))
+    elif a.approved_before:
+        g.add((node, TKG.approvedBefore, Literal(a.approved_before)))
     if a.indication_text:
         g.add((node, TKG.indicationText, Literal(a.indication_text)))
     _sources(g, node, a.source)
