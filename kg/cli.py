@@ -116,26 +116,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 HEADLINE = "myeloma-drugs-repurposed-for-autoimmunity"
-HEADLINE_KEY = ("identifiers", "drugLabel", "indicationLabel", "status", "document")
 
 
 def _print_headline(store) -> None:
-    """The headline answer, one row per study and drug, approvals and conditions gathered."""
-    import pyoxigraph as ox
-
+    """The headline answer: one row per study and drug, approvals and conditions gathered by the query."""
     from kg.query import Results, format_results, run_named
-    from kg.store import value
 
     res = run_named(store, HEADLINE)
-    groups: dict[tuple, tuple[set, set]] = {}
-    for row in res.rows:
-        r = dict(zip(res.variables, row))
-        agencies, conditions = groups.setdefault(tuple(value(r[c]) for c in HEADLINE_KEY), (set(), set()))
-        agencies.add(f"{value(r['agency'])} {value(r['approvalDate'])}".strip())
-        conditions.add(value(r["conditionLabel"]))
-    rows = tuple(tuple(ox.Literal(v) for v in (*key[:3], "; ".join(sorted(a)), "; ".join(sorted(c)), *key[3:]))
-                 for key, (a, c) in sorted(groups.items()))
-    columns = ("identifiers", "drug", "approved for", "approvals", "studied conditions", "status", "document")
+    shown = ("identifiers", "studyKind", "drugName", "approvals", "conditions", "status", "documents")
+    rows = tuple(tuple(row[res.variables.index(c)] for c in shown) for row in res.rows)
+    columns = ("identifiers", "kind of study", "drug", "approvals", "studied conditions", "status", "document")
     print(f"\nWhich trials repurpose myeloma drugs for autoimmunity? (trialkg query {HEADLINE} --explain)")
     print(format_results(Results(columns, rows), "table"))
 

@@ -71,19 +71,51 @@ def _node(row: dict, name: str, default: ox.NamedNode | None = None) -> ox.Named
     return default
 
 
+EVIDENCE_QUERY = "repurposing-evidence"
+
+
+def evidence_rows(store: ox.Store, results: Results) -> list[dict]:
+    """The (study, drug, approval, condition) rows behind ``results``: its own rows when it has them
+    (repurposing-evidence.rq), else, for one row per study and drug (the headline, drug-repurposing.rq),
+    repurposing-evidence's rows for the same classes and pairs."""
+    rows = [dict(zip(results.variables, values)) for values in results.rows]
+    if "approval" in results.variables or not rows:
+        return rows
+    from kg.query import run_named
+
+    out: list[dict] = []
+    for classes in sorted({(value(r.get("approvedClass")) or MYELOMA.value, value(r.get("studiedClass")) or AUTOIMMUNE.value)
+                           for r in rows}):
+        pairs = {(value(r.get("study")), value(r.get("drug"))) for r in rows
+                 if (value(r.get("approvedClass")) or MYELOMA.value, value(r.get("studiedClass")) or AUTOIMMUNE.value) == classes}
+        found = run_named(store, EVIDENCE_QUERY, {"approvedClass": classes[0], "studiedClass": classes[1]})
+        out += [e for e in (dict(zip(found.variables, v)) for v in found.rows)
+                if (value(e.get("study")), value(e.get("drug"))) in pairs]
+    return out
+
+
 def explain_rows(store: ox.Store, results: Results) -> str:
-    """One explanation block per distinct (study, drug, approval, condition) row."""
+    """One block per study and drug: the document lines naming them (when the rows carry them), then
+    each (approval, condition) behind the pair with the approval's source and both hierarchy paths."""
     lines, seen = ["", "Why each row is there:"], set()
-    for values in results.rows:
-        row = dict(zip(results.variables, values))
-        key = tuple(value(row.get(k)) for k in ("study", "drug", "approval", "condition"))
+    stated = {(value(r.get("study")), value(r.get("drug"))): r
+              for r in (dict(zip(results.variables, v)) for v in results.rows)}
+    current = None
+    for row in evidence_rows(store, results):
+        pair = (value(row.get("study")), value(row.get("drug")))
+        key = (*pair, value(row.get("approval")), value(row.get("condition")))
         if key in seen or row.get("approval") is None:
             continue
         seen.add(key)
+        if pair != current:
+            current = pair
+            lines.append(f"- {pair[0]}: {label(store, row.get('drug'))}")
+            for column, what in (("drugEvidence", "drug stated in"), ("conditionEvidence", "conditions stated in")):
+                if value(stated.get(pair, {}).get(column)):
+                    lines.append(f"    {what}: {value(stated[pair][column])}")
         indication, condition = _node(row, "indication"), _node(row, "condition")
         approved_goal = _node(row, "approvedClass", MYELOMA)
         studied_goal = _node(row, "studiedClass", AUTOIMMUNE)
-        lines.append(f"- {value(row.get('study'))}: {label(store, row.get('drug'))}")
         lines.append(f"    approval: {label(store, row.get('approval'))} ({value(row.get('approvalDate')) or '-'}); "
                      f"source: {value(row.get('approvalSource')) or '-'}")
         lines.append("    indication: " + format_path(store, indication, hierarchy_path(store, indication, approved_goal, False)))

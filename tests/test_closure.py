@@ -121,7 +121,7 @@ SELECT DISTINCT ?study ?drug ?approval ?indication ?condition WHERE {
 
 
 def test_headline_returns_the_rows_the_property_paths_returned(corpus_store):
-    res = run_named(corpus_store, "myeloma-drugs-repurposed-for-autoimmunity")
+    res = run_named(corpus_store, "repurposing-evidence", {"approvedClass": "MONDO:0009693", "studiedClass": "MONDO:0007179"})
     cols = [res.variables.index(v) for v in ("study", "drug", "approval", "indication", "condition")]
     now = {tuple(r[i] for i in cols) for r in res.rows}
     before = set(run_sparql(corpus_store, HEADLINE_BEFORE).rows)

@@ -1,6 +1,7 @@
 """The query library: every query parses, runs on the corpus graph and returns its expected rows."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -39,12 +40,40 @@ def test_headline_names_exactly_two_studies_with_every_column_filled(corpus_stor
     assert len(studies) == 2
     assert any(s.endswith("NCT06965244") for s in studies)
     assert any(s.startswith("doc/") for s in studies)
-    wanted = ("study", "identifiers", "drug", "indication", "approvalSource", "condition", "phases", "status",
-              "sponsor", "document")
+    wanted = ("study", "identifiers", "studyKind", "drug", "drugName", "approvals", "approvalSources", "conditions",
+              "phases", "status", "sponsor", "documents", "drugEvidence", "conditionEvidence")
     for r in rows:
         assert all(r.get(c) is not None and r[c].value for c in wanted), r
-    drugs = {r["drugLabel"].value for r in rows}
-    assert drugs == {"daratumumab", "lenalidomide"}
+    assert {r["drugName"].value for r in rows} == {"daratumumab", "lenalidomide"}
+
+
+def test_headline_gives_one_row_per_study_and_drug_with_its_approvals_conditions_and_lines(corpus_store):
+    res = run_named(corpus_store, "myeloma-drugs-repurposed-for-autoimmunity")
+    rows = [{k: v.value for k, v in zip(res.variables, r)} for r in res.rows]
+    assert len(rows) == len({(r["study"], r["drug"]) for r in rows}) == 2
+    letter = next(r for r in rows if r["drugName"] == "daratumumab")
+    assert letter["studyKind"] == "retrospective case collection"  # a call for case reports, not a trial
+    assert set(letter["approvals"].split("; ")) == {
+        "European Medicines Agency 2016-05-20: plasma cell myeloma",
+        "U.S. Food and Drug Administration 2015-11-16: plasma cell myeloma",
+        "U.S. Food and Drug Administration labelled indication: plasma cell myeloma"}
+    assert len(letter["conditions"].split("; ")) == 9 and "Evans syndrome" in letter["conditions"].split("; ")
+    lines = letter["conditionEvidence"].split("; ")
+    assert len(lines) == 9 and all(re.fullmatch(r"003_\w+\.txt lines \d+-\d+ \(conditions\[\d+\]\.name\)", x)
+                                   for x in lines), lines
+    assert re.fullmatch(r"003_\w+\.txt lines 14-14 \(interventions\[0\]\.name\)", letter["drugEvidence"])
+    lenalidomide = next(r for r in rows if r["drugName"] == "lenalidomide")
+    assert lenalidomide["studyKind"] == "study" and lenalidomide["conditions"] == "cutaneous lupus erythematosus"
+    assert lenalidomide["drugEvidence"].endswith("lines 4-4 (title)")
+
+
+def test_headline_rows_are_the_pairs_of_the_evidence_rows(corpus_store):
+    pairs = run_named(corpus_store, "myeloma-drugs-repurposed-for-autoimmunity")
+    evidence = run_named(corpus_store, "repurposing-evidence",
+                         {"approvedClass": "MONDO:0009693", "studiedClass": "MONDO:0007179"})
+    ev = {(r[evidence.variables.index("study")], r[evidence.variables.index("drug")]) for r in evidence.rows}
+    assert {(r[pairs.variables.index("study")], r[pairs.variables.index("drug")]) for r in pairs.rows} == ev
+    assert len(evidence.rows) > len(pairs.rows)
 
 
 def test_headline_excludes_the_dupilumab_and_stromal_cell_studies(corpus_store):

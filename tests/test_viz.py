@@ -213,7 +213,7 @@ def test_query_view_holds_every_iri_of_the_rows(headline):
 
 def test_query_view_holds_each_conditions_path_to_autoimmune_disease(corpus_store, headline):
     graph, results = headline
-    conditions = {row[results.variables.index("condition")] for row in results.rows}
+    conditions = {row["condition"] for row in viz.evidence_rows(corpus_store, results)}
     for condition in conditions:
         node = condition
         for kind, parent in hierarchy_path(corpus_store, condition, AUTOIMMUNE):

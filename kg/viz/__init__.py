@@ -36,4 +36,5 @@ from kg.viz.page import (  # noqa: F401  (the public API of kg.viz)
     notebook_frame, render_html, write_graph, write_view,
 )
 from kg.viz.overview import headline_view, summary_view, write_build_view  # noqa: F401
+from kg.explain import evidence_rows  # noqa: F401  (a study-drug row's approvals and conditions)
 from kg.namespace import TKG  # noqa: F401  (tests and notebooks reach it as kg.viz.TKG)

@@ -8,7 +8,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
 
-from kg.explain import AUTOIMMUNE, MYELOMA, hierarchy_path
+from kg.explain import AUTOIMMUNE, MYELOMA, evidence_rows, hierarchy_path
 from kg.namespace import TKG
 from kg.query import Results, resolve_param, run_named, run_sparql
 from kg.viz.style import STYLES, HIERARCHY_PREDICATES, HIDDEN_BY_DEFAULT, ViewTooLarge, View
@@ -94,11 +94,10 @@ ROLLUP_COLUMNS = {"condition": ("studiedClass", AUTOIMMUNE, True),
                   "indication": ("approvedClass", MYELOMA, False)}
 
 
-def rollup_paths(store: ox.Store, results: Results) -> set[tuple[str, str, str]]:
+def rollup_paths(store: ox.Store, rows: list[dict]) -> set[tuple[str, str, str]]:
     """Edges of the hierarchy paths from each row's condition (and indication) up to its goal class."""
     edges: set[tuple[str, str, str]] = set()
-    for values in results.rows:
-        row = dict(zip(results.variables, values))
+    for row in rows:
         for column, (goal_column, default, basis) in ROLLUP_COLUMNS.items():
             start, goal = row.get(column), row.get(goal_column) or default
             if not isinstance(start, ox.NamedNode) or not isinstance(goal, ox.NamedNode):
@@ -116,8 +115,9 @@ def query_graph(store: ox.Store, name: str, params: dict[str, str] | None = None
     results = run_named(store, name, params)
     vocab = vocabulary(store)
     found = scan(store, vocab)
-    path_edges = rollup_paths(store, results)
-    nodes = {t.value for row in results.rows for t in row if isinstance(t, ox.NamedNode)}
+    rows = evidence_rows(store, results)  # a study-drug row stands for its approvals and conditions
+    path_edges = rollup_paths(store, rows)
+    nodes = {t.value for row in rows for t in row.values() if isinstance(t, ox.NamedNode)}
     nodes |= {n for s, _, o in path_edges for n in (s, o)}
     bare = _bare(found.document | found.reference | path_edges)
     graph = nx.MultiDiGraph(bare.subgraph(nodes & set(bare)))

@@ -15,6 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
+from kg.explain import evidence_rows
 from kg.namespace import TKG
 from kg.query import run_named, run_sparql
 from kg.viz.graphs import triples_graph
@@ -42,8 +43,7 @@ def headline_view(store: ox.Store, max_nodes: int = MAX_NODES) -> View:
         return View("Headline question: 0 rows", "", nx.MultiDiGraph())
     edges: list[tuple] = []
     nodes: set[str] = set()
-    for row in res.rows:
-        r = dict(zip(res.variables, row))
+    for r in evidence_rows(store, res):  # the approvals and conditions behind each study-drug row
         mine = [(r[s], ox.NamedNode(str(p)), r[o]) for s, p, o in _ROW_EDGES
                 if isinstance(r.get(s), ox.NamedNode) and isinstance(r.get(o), ox.NamedNode)]
         new = {str(t) for s, _, o in mine for t in (s, o)} - nodes
