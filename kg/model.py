@@ -40,7 +40,7 @@ ARM_ROLES = (
 # such as EUCTR2017-001400-29-FR or ChiCTR...; SPONSOR: sponsor protocol code.
 ID_SCHEMES = ("NCT", "EU_CT", "EUDRACT", "WHO_ICTRP", "SPONSOR", "OTHER")
 STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS", "CASE_COLLECTION")
-FORMATS = ("veeva", "ictrp", "clinconnect", "ctgov_v2", "letter")
+FORMATS = ("veeva", "ictrp", "clinconnect", "ctgov_v2", "ctgov_xml", "letter")
 
 
 class SourceError(ValueError):

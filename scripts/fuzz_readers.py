@@ -4,7 +4,9 @@ Each document is a fixture of tests/fixtures/ (every format) with one to three m
 flips, truncation, duplication of a slice, insertion of random Unicode and control characters,
 a long run of one hostile unit (a word of letters, blanks, "A-A-...", parentheses...), deep
 nesting (JSON), and for JSON documents edits that keep them valid, so that they reach the v2
-reader: text or a run inserted into a string value, a value replaced by one of another type. It goes through ``kg.pipeline.process`` (read, parse, link, emit), which must
+reader: text or a run inserted into a string value, a value replaced by one of another type; XML
+documents get the same two edits on an element's text, kept well-formed so that they reach the
+legacy XML reader. It goes through ``kg.pipeline.process`` (read, parse, link, emit), which must
 return records or the SourceError reason of a refusal; anything else is counted as an exception
 with its traceback. Counts are kept per format of the fixture the document came from, with the
 slowest document's time and mutations. The issue's bar: no exception other than SourceError and
@@ -32,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,7 +42,7 @@ from kg.pipeline import process  # noqa: E402
 from kg.sources.inputs import DocumentRef  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
-FORMATS = ("ctgov_v2", "veeva", "clinconnect", "ictrp", "letter")
+FORMATS = ("ctgov_v2", "ctgov_xml", "veeva", "clinconnect", "ictrp", "letter")
 KINDS = ("flip", "truncate", "duplicate", "insert", "run", "nest", "field", "retype")
 # Units of long runs: a word, blanks, hyphenated capitals, quote-joined letters, parentheses,
 # commas, dotted letters, digits, "@"-words, brackets: what made patterns backtrack.
@@ -50,6 +53,12 @@ RUN_UNITS = ("a", " ", "A-", "a'", "(", ",", "a.", "1", "a@", "[", "\t", "é")
 ODD_CHARS = "\x01\x07\x08\x0b\x0c\x1b\x7f\x85\xa0\u00ad\u200b\u200e\u2028\u2029\ufeff\ufffd\ue000\U0001f600"
 # Values a "retype" mutation puts where the v2 reader expects something else.
 ODD_VALUES: tuple[Any, ...] = (None, 0, -1, 1e308, True, "", "x", [], {}, [None], {"a": None}, [[[]]])
+# Formats whose documents get mostly the edits that keep them well-formed (JSON, XML).
+STRUCTURED = ("ctgov_v2", "ctgov_xml")
+# An element's text in an XML document (at least one non-blank character between tags).
+XML_TEXT = re.compile(rb">([^<>]*[^\s<>][^<>]*)<")
+# Characters XML 1.0 does not allow (most controls, surrogates, U+FFFE/U+FFFF).
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 LIMIT_S = 2.0  # the issue's bound per document
 ABORT_S = 60.0  # a document still running after this is stopped and counted as over the bound
 
@@ -116,6 +125,8 @@ def _json_edit(data: bytes, m: Mutation) -> bytes:
         doc = json.loads(data)
     except (ValueError, RecursionError):
         doc = None
+    if doc is None and data.lstrip().startswith(b"<"):
+        return _xml_edit(data, m)
     slots = _json_slots(doc) if isinstance(doc, dict) else []
     strings = [(c, k) for c, k in slots if isinstance(c[k], str)] if m.kind == "field" else slots
     if not strings:
@@ -127,6 +138,24 @@ def _json_edit(data: bytes, m: Mutation) -> bytes:
         value, text = container[key], m.text * max(1, m.size // max(1, len(m.text)))
         container[key] = value[:len(value) // 2] + text + value[len(value) // 2:]
     return json.dumps(doc, ensure_ascii=m.size % 2 == 0).encode("utf-8", "surrogatepass")
+
+
+def _xml_edit(data: bytes, m: Mutation) -> bytes:
+    """An XML document stays well-formed: escaped text goes into an element's text, or the text
+    is replaced by an odd value written out ("None", "[]", "" ...)."""
+    found = list(XML_TEXT.finditer(data))
+    if not found:
+        return apply(data, Mutation("insert", m.at, m.size, m.text or "x"))
+    node = found[min(len(found) - 1, int(m.at * len(found)))]
+    value = node.group(1).decode("utf-8", "replace")
+    if m.kind == "retype":
+        odd = ODD_VALUES[m.size % len(ODD_VALUES)]
+        value = "" if odd is None else json.dumps(odd)
+    else:
+        text = m.text * max(1, m.size // max(1, len(m.text)))
+        value = value[:len(value) // 2] + text + value[len(value) // 2:]
+    value = escape(XML_INVALID.sub("", value))
+    return data[:node.start(1)] + value.encode("utf-8") + data[node.end(1):]
 
 
 def apply(data: bytes, m: Mutation) -> bytes:
@@ -156,7 +185,9 @@ def fixtures() -> list[tuple[str, Path]]:
     """(format, path) of every reader fixture document."""
     found = [("ctgov_v2", p) for p in sorted((FIXTURES / "ctgov_v2").rglob("*.json"))
              if not p.name.endswith(".expected.json")]
-    for fmt in FORMATS[1:]:
+    # The documents the XML reader reads (its refused ones are kept apart, in bad/).
+    found += [("ctgov_xml", p) for p in sorted((FIXTURES / "ctgov_xml").glob("*.xml"))]
+    for fmt in (f for f in FORMATS if f not in STRUCTURED):
         found += [(fmt, p) for p in sorted((FIXTURES / fmt).glob("*.txt"))]
     return found
 
@@ -260,7 +291,7 @@ def fuzz(n: int, seed: int, log_every: int = 500) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(n):
             fmt, path, original = docs[i % len(docs)]
-            data, muts = mutate(original, rng, fmt == "ctgov_v2")
+            data, muts = mutate(original, rng, fmt in STRUCTURED)
             kinds.update(m.kind for m in muts)
             outcome, seconds, trace = run_one(data, Path(tmp))
             s = stats[fmt]

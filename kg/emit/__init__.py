@@ -43,7 +43,8 @@ ARM_ROLE = {"EXPERIMENTAL": TKG.ExperimentalArm, "ACTIVE_COMPARATOR": TKG.Active
             "PLACEBO_COMPARATOR": TKG.PlaceboComparatorArm, "SHAM_COMPARATOR": TKG.ShamComparatorArm,
             "NO_INTERVENTION": TKG.NoInterventionArm, "OTHER": TKG.OtherArm}
 REGISTRY = {"veeva": TKG.RegistryVeeva, "clinconnect": TKG.RegistryClinConnect,
-            "ctgov_v2": TKG.RegistryClinicalTrialsGov, "ictrp": TKG.RegistryWHOICTRP,
+            "ctgov_v2": TKG.RegistryClinicalTrialsGov, "ctgov_xml": TKG.RegistryClinicalTrialsGov,
+            "ictrp": TKG.RegistryWHOICTRP,
             "letter": TKG.RegistryLetter}
 MENTION_CLASS = {"drug": TKG.Drug, "drug_class": TKG.DrugClass, "condition": TKG.Condition,
                  "organization": TKG.Organization, "placebo": TKG.Placebo}

@@ -22,7 +22,7 @@ from kg.model import SourceError, StudyRecord
 
 # Format name -> module. Order matters: specific layouts before the free-text
 # fallback. Each module has detect(text) and parse_document(text) -> list.
-FORMATS = ("ctgov_v2", "veeva", "clinconnect", "ictrp", "letter")
+FORMATS = ("ctgov_v2", "ctgov_xml", "veeva", "clinconnect", "ictrp", "letter")
 
 
 def _module(fmt: str) -> ModuleType:
