@@ -203,8 +203,8 @@ _VERSUS_RE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|contre)\b", re.
 # Cues that an exclusion criterion is about past or current treatment, not an
 # allergy or contraindication (English and French registry wording).
 _TREATMENT_CUES = re.compile(
-    r"\b(treat|treated|treatment|therapy|received|receiving|use of|used|prior|previous|"
-    r"within|weeks?|months?|traitement|trait[ée]|re[çc]u)\b", re.I)
+    r"\b(treat|treated|treatment|therapy|received|receiving|use of|used|prior|previous|exposed|exposure|"
+    r"na[iï]ve|within|weeks?|months?|traitement|trait[ée]|re[çc]u|na[iï]fs?)\b", re.I)
 _NOT_TREATMENT_CUES = re.compile(r"\b(hypersensitiv|allerg|contraindicat|intoleran)", re.I)
 
 
@@ -315,23 +315,59 @@ def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
     return links
 
 
+# Words before a drug's name saying the treatment was NOT given ("No prior treatment with X", "not
+# previously treated with X", "naive to X", "sans traitement antérieur par X", "n'ayant jamais reçu de
+# X"), or "-naive" right after it: the criterion then says the opposite of its list's default (an
+# inclusion criterion excludes the drug, an exclusion criterion requires it).
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no|without|absence\s+of)\s+(?:[\w-]+\s+){0,2}?(?:prior|previous|earlier|former)\b"
+    r"|\bno\s+(?:[\w-]+\s+)?(?:treatment|therapy|exposure|use)\b"
+    r"|\b(?:not|never)\s+(?:[\w-]+\s+){0,2}?(?:treated|received|exposed|taken|used)\b"
+    r"|\bna[iï]ve\s+(?:to|of)\b"
+    r"|\bsans\s+(?:[\w-]+\s+){0,2}?(?:traitement|exposition)\b"
+    r"|\b(?:jamais|pas)\s+(?:[\w-]+\s+){0,2}?(?:trait[ée]e?s?|re[çc]us?)\b|\bn['’]ayant\s+(?:jamais|pas)\b"
+    r"|\baucun\s+traitement\b|\bna[iï]fs?\s+(?:de|du|des|d['’]|au|à)|\bnon\s+trait[ée]", re.I)
+_NEGATED_AFTER = re.compile(r"\s*-?\s*na[iï](?:ve|fs?)\b", re.I)
+# Where the words about one drug start: a sentence or clause break, or a contrast ("but", "except").
+_CLAUSE_BREAK = re.compile(r"[.;:()]|\b(?:but|except|unless|however|sauf|mais)\b", re.I)
+
+
 def _criterion_links(lex: Lexicon, rec: StudyRecord, own: set[URIRef]) -> list[Link]:
     out = []
+    # Registers sometimes print the exclusion list under both headings: a copied criterion is not a
+    # requirement (it would make every drug it names both required and excluded).
+    excluded_texts = {norm(t) for t in rec.eligibility.exclusion}
     for kind in ("inclusion", "exclusion"):
         for i, text in enumerate(getattr(rec.eligibility, kind)):
             path = f"eligibility.{kind}[{i}]"
-            for link in _scan_links(lex, "criterion_drug", path, text, DRUGS):
-                role = _criterion_drug_role(kind, text, link.entity in own)
+            copied = kind == "inclusion" and norm(text) in excluded_texts
+            for link in _scan_links(lex, "criterion_drug", path, text, DRUGS):  # one link per drug
+                role = "criterion_drug" if copied else _criterion_drug_role(kind, text, link, link.entity in own)
                 out.append(Link(role, link.text, link.kind, link.entity, link.method, path))
             out += _scan_links(lex, "criterion_condition", path, text, CONDITIONS)
     return out
 
 
-def _criterion_drug_role(kind: str, text: str, is_study_drug: bool) -> str:
-    """prior_treatment_excluded / prior_treatment_required, or a plain mention."""
-    if is_study_drug or _NOT_TREATMENT_CUES.search(text) or not _TREATMENT_CUES.search(text):
+def _negations(text: str, mention: str) -> set[bool]:
+    """For each place ``mention`` is written in ``text``: whether the words before it in its clause (or
+    "-naive" after it) deny the treatment."""
+    out = set()
+    for m in re.finditer(r"(?<!\w)" + r"\W+".join(map(re.escape, mention.split())) + r"(?!\w)", text, re.I):
+        before = text[:m.start()]
+        breaks = [b.end() for b in _CLAUSE_BREAK.finditer(before)]
+        clause = before[breaks[-1] if breaks else 0:]
+        out.add(bool(_NEGATED_BEFORE.search(clause) or _NEGATED_AFTER.match(text, m.end())))
+    return out or {False}
+
+
+def _criterion_drug_role(kind: str, text: str, link: Link, is_study_drug: bool) -> str:
+    """prior_treatment_excluded / prior_treatment_required, or a plain mention (also when the criterion
+    names the drug both as given and as not given)."""
+    negations = _negations(text, link.text)
+    if is_study_drug or _NOT_TREATMENT_CUES.search(text) or not _TREATMENT_CUES.search(text) or len(negations) > 1:
         return "criterion_drug"
-    return "prior_treatment_excluded" if kind == "exclusion" else "prior_treatment_required"
+    excludes = (kind == "exclusion") != negations.pop()
+    return "prior_treatment_excluded" if excludes else "prior_treatment_required"
 
 
 def _reference_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:

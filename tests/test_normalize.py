@@ -198,3 +198,60 @@ def test_a_control_that_names_no_active_product_is_a_placebo(lex, name):
 def test_an_active_product_beside_a_vehicle_or_sham_is_not_a_placebo(lex, name, drug):
     links = link_record(lex, StudyRecord(format="ctgov_v2", interventions=(Intervention("Drug", name),)))
     assert [str(lk.entity).rsplit("/", 1)[-1] for lk in links] == [drug]
+
+
+def _criterion_roles(lex, kind: str, text: str) -> set[tuple[str, str]]:
+    rec = StudyRecord(format="veeva", eligibility=Eligibility(**{kind: (text,)}))
+    return {(lk.entity.rsplit("/", 1)[-1], lk.role) for lk in link_record(lex, rec) if lk.kind == "drug" and lk.entity}
+
+
+@pytest.mark.parametrize("text", [
+    "No prior treatment with rituximab within 6 months",
+    "Not previously treated with rituximab",
+    "Patients who have never received rituximab",
+    "Patients who have not received rituximab in the last 12 months",
+    "Naive to rituximab",
+    "Rituximab-naive patients",
+    "Without previous rituximab therapy",
+    "Sans traitement antérieur par rituximab",
+    "N'ayant jamais reçu de rituximab",
+    "Patients naïfs de rituximab",
+    "Aucun traitement par rituximab dans les 6 mois",
+])
+def test_a_negated_prior_treatment_in_inclusion_criteria_excludes_the_drug(lex, text):
+    assert _criterion_roles(lex, "inclusion", text) == {("rituximab", "prior_treatment_excluded")}
+
+
+@pytest.mark.parametrize("text", [
+    "Prior treatment with rituximab within 6 months",
+    "Previously treated with rituximab",
+    "Patients ayant reçu du rituximab",
+    "Traitement antérieur par rituximab",
+    "Patients who have not responded to prior rituximab",  # a failed treatment is a treatment
+])
+def test_a_prior_treatment_in_inclusion_criteria_is_required(lex, text):
+    assert _criterion_roles(lex, "inclusion", text) == {("rituximab", "prior_treatment_required")}
+
+
+def test_a_negated_prior_treatment_in_exclusion_criteria_is_required(lex):
+    assert _criterion_roles(lex, "exclusion", "Patients not previously treated with methotrexate") == {
+        ("methotrexate", "prior_treatment_required")}
+
+
+def test_negation_reaches_a_list_but_not_past_a_clause_break(lex):
+    roles = _criterion_roles(lex, "inclusion", "No prior treatment with rituximab or belimumab")
+    assert roles == {("rituximab", "prior_treatment_excluded"), ("belimumab", "prior_treatment_excluded")}
+    roles = _criterion_roles(lex, "inclusion", "No prior rituximab; treated with methotrexate for 3 months")
+    assert roles == {("rituximab", "prior_treatment_excluded"), ("methotrexate", "prior_treatment_required")}
+
+
+def test_an_inclusion_criterion_copied_from_the_exclusion_list_requires_nothing(lex):
+    text = "Patient having received rituximab within 6 months of Baseline"
+    rec = StudyRecord(format="ictrp", eligibility=Eligibility(inclusion=(text,), exclusion=(text,)))
+    roles = {(lk.path.split("[")[0], lk.role) for lk in link_record(lex, rec) if lk.kind == "drug"}
+    assert roles == {("eligibility.inclusion", "criterion_drug"), ("eligibility.exclusion", "prior_treatment_excluded")}
+
+
+def test_a_drug_is_never_both_required_and_excluded_by_one_criterion(lex):
+    roles = _criterion_roles(lex, "inclusion", "Prior rituximab allowed, but no prior treatment with rituximab in 6 months")
+    assert roles == {("rituximab", "criterion_drug")}
