@@ -145,6 +145,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kg.export import export, write
 
     store = _read_store(args)
+    if args.format == "sssom":
+        from kg.export_sssom import sssom_text, write_sssom
+
+        if args.output:
+            print(f"{args.output}: {write_sssom(store, args.output)} mappings", file=sys.stderr)
+        else:
+            sys.stdout.write(sssom_text(store))
+        return 0
+    if args.format == "kgx":
+        from kg.export_kgx import write_kgx
+
+        nodes, edges, n, m = write_kgx(store, args.output or "trialkg")
+        print(f"{nodes}: {n} nodes\n{edges}: {m} edges", file=sys.stderr)
+        return 0
     if args.output:
         export(store, args.format, args.output)
     else:
@@ -357,8 +371,10 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--pretty", action="store_true")
     e.set_defaults(func=cmd_extract)
     x = with_store(sub.add_parser("export", help="dump the graph"))
-    x.add_argument("--format", default="nq", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml"])
-    x.add_argument("--output")
+    x.add_argument("--format", default="nq", choices=["ttl", "nt", "nq", "trig", "jsonld", "rdfxml", "sssom", "kgx"],
+                   help="an RDF dump; sssom: the linking decisions (SSSOM TSV); kgx: KGX nodes and edges TSVs")
+    x.add_argument("--output", help="the file (default: standard output); for kgx the prefix of "
+                                     "PREFIX_nodes.tsv and PREFIX_edges.tsv (default: trialkg)")
     x.set_defaults(func=cmd_export)
     s = with_store(sub.add_parser("sparql", help="run any SPARQL query"))
     s.add_argument("query", nargs="?")

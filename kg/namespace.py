@@ -167,6 +167,7 @@ class TKG(DefinedNamespace):
     keyword: URIRef
     lineEnd: URIRef
     lineStart: URIRef
+    linkMethod: URIRef
     masking: URIRef
     maximumAge: URIRef
     meddraCode: URIRef
@@ -194,6 +195,7 @@ class TKG(DefinedNamespace):
     sex: URIRef
     sha256: URIRef
     sourceFormat: URIRef
+    sourceKind: URIRef
     sponsor: URIRef
     startDate: URIRef
     studiesCondition: URIRef

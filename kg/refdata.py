@@ -38,6 +38,16 @@ class Source:
     url: str
     licence: str
     version: str
+    kind: str = ""  # one of SOURCE_KINDS
+
+
+# Kinds of source a reference fact may cite (docs/decisions/0013-reference-sources.md): regulators' documents
+# (FDA labels, Drugs@FDA, Orange/Purple Book, EMA EPARs), curated databases (DrugCentral, ChEMBL, UniProt,
+# HGNC, NCBI Gene, MeDIC's regulator extracts), ontologies and nomenclatures (MONDO, CL, WHO ATC/INN),
+# peer-reviewed papers (DOI, PMID, PMCID), identifier registries (ROR); a public trial-registry record
+# only for the organisations and investigational products it names. Never news, blogs, encyclopedias,
+# press releases, AI-generated pages, local files or the documents being read.
+SOURCE_KINDS = ("regulator", "database", "ontology", "paper", "identifier-registry", "trial-registry")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kg.emit.reference import reference_graph
-from kg.iri import GRAPH, REFERENCE_GRAPH
+from kg.iri import GRAPH, MENTIONS_GRAPH, REFERENCE_GRAPH
 from kg.ontology_build import load_tbox
 from kg.refdata import Reference, load_reference
 from kg.resources import ontology_dir
@@ -149,9 +149,10 @@ def store_graph(store: ox.Store) -> rdflib.Graph:
     text = b"".join(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) or b"" for g in docs)
     nodes = {t for g in docs for q in store.quads_for_pattern(None, None, None, g)
              for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
-    ref = ox.NamedNode(str(REFERENCE_GRAPH))
-    lines = [f"{q.subject} {q.predicate} {q.object} .\n" for n in sorted(nodes, key=str)
-             for q in store.quads_for_pattern(n, None, None, ref)]
+    # What the reference and the shared mentions graph (unlinked mentions, typed by their role) say of them.
+    shared = [ox.NamedNode(str(REFERENCE_GRAPH)), ox.NamedNode(str(MENTIONS_GRAPH))]
+    lines = [f"{q.subject} {q.predicate} {q.object} .\n" for n in sorted(nodes, key=str) for g in shared
+             for q in store.quads_for_pattern(n, None, None, g)]
     return rdflib.Graph().parse(data=text.decode("utf-8") + "".join(lines), format="nt")
 
 

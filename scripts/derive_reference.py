@@ -49,7 +49,7 @@ APPROVAL_COLUMNS = ["drug", "agency", "date", "indication", "indication_text", "
 INDICATION_COLUMNS = ["drug", "indication", "indication_text", "umls", "doid", "source"]
 TARGET_COLUMNS = ["symbol", "label", "hgnc", "uniprot", "ncbigene", "source", "note"]
 MECHANISM_COLUMNS = ["drug", "target", "action_type", "affected_cells", "description", "source", "note"]
-SOURCE_COLUMNS = ["key", "title", "url", "licence", "version"]
+SOURCE_COLUMNS = ["key", "title", "url", "licence", "version", "kind"]
 
 # MeDIC alternate_ids prefixes -> CURIE prefixes shipped in xrefs (bare identifiers only). RXCUI and UMLS:
 # only the first one listed, the ingredient concept (MeDIC then lists product-level RxNorm/UMLS concepts).
@@ -133,7 +133,7 @@ EXTRA_SOURCES = [
      "substances (WHO/EMP/RHT/TSN/2018.1) with addendum INN Working Document 18.435 (-cel), and the new "
      "mAb nomenclature scheme, INN Working Document 22.542 (-tug, -bart, -mig, -ment); used for drug kind",
      "https://www.who.int/teams/health-product-and-policy-standards/inn", "WHO terms (stems cited only)",
-     "2018; 2022-05"],
+     "2018; 2022-05", "ontology"],
 ]
 
 

@@ -139,3 +139,25 @@ def test_lupus_nephritis_reaches_sle_only_through_has_basis_in(reference_store):
     sub = _ask(reference_store, "SELECT ?x WHERE { obo:MONDO_0005556 rdfs:subClassOf* obo:MONDO_0007915 BIND(1 AS ?x) }")
     basis = _ask(reference_store, "SELECT ?x WHERE { obo:MONDO_0005556 tkg:hasBasisIn obo:MONDO_0007915 BIND(1 AS ?x) }")
     assert not sub and basis
+
+
+def test_the_source_check_fails_on_news_local_paths_corpus_documents_and_misplaced_registry_records():
+    from kg.validate import violation_queries
+    from kg.store import select
+
+    store = open_store(None)
+    load_ontology_and_reference(store)
+    check = next(p for p in violation_queries() if p.name == "reference-fact-with-disallowed-source-violation.rq")
+    assert select(store, check.read_text(encoding="utf-8")) == []
+    ref, tkg = "https://w3id.org/trialkg/graph/reference", "https://w3id.org/trialkg/ontology/"
+    store.update(f"""PREFIX tkg: <{tkg}> PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX schema: <http://schema.org/>
+    INSERT DATA {{ GRAPH <{ref}> {{
+      <urn:x:approval> dcterms:source <urn:x:news> . <urn:x:news> tkg:sourceKind "news" ; schema:url "https://example.org/n" .
+      <urn:x:target> dcterms:source <urn:x:local> . <urn:x:local> tkg:sourceKind "database" ; schema:url "shared/reference/facts.md" .
+      <urn:x:cond> dcterms:source <urn:x:doc> . <urn:x:doc> tkg:sourceKind "paper" ; schema:url "https://h/kg/data/corpus/003.txt" .
+      <urn:x:mech> dcterms:source <urn:x:reg> . <urn:x:reg> tkg:sourceKind "trial-registry" ; schema:url "https://clinicaltrials.gov/study/NCT1" .
+      <urn:x:org> a tkg:Organization ; dcterms:source <urn:x:reg> .
+      <urn:x:drug> dcterms:source <urn:x:nokind> . <urn:x:nokind> schema:url "https://example.org/k" .
+    }} }}""")
+    flagged = {str(row[0].value) for row in select(store, check.read_text(encoding="utf-8"))}
+    assert flagged == {"urn:x:approval", "urn:x:target", "urn:x:cond", "urn:x:mech", "urn:x:drug"}

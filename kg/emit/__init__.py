@@ -120,15 +120,16 @@ class _Out:
     triples: list[Triple] = field(default_factory=list)
     shared: list[Triple] = field(default_factory=list)  # descriptions of nodes many documents share
 
-    def add(self, s: str, p: str, o: str, path: str | None = None) -> None:
+    def add(self, s: str, p: str, o: str, path: str | None = None, link: Link | None = None) -> None:
+        """A statement; with ``path``, its evidence node; with ``link``, the linking decision behind it."""
         self.triples.append((s, p, o))
         if path is not None:
-            self._evidence(s, p, o, path)
+            self._evidence(s, p, o, path, link)
 
     def text(self, value: str) -> Lit:
         return lit(_EMAIL.sub("[e-mail removed]", value) if "@" in value else value, lang=self.lang)
 
-    def _evidence(self, s: str, p: str, o: str, path: str) -> None:
+    def _evidence(self, s: str, p: str, o: str, path: str, link: Link | None) -> None:
         span = _span(self.rec.spans, path)
         # The study IRI is left out of the digest: when the build joins this record to another
         # record's study, only the study IRI changes, not the evidence nodes.
@@ -137,6 +138,8 @@ class _Out:
         self.triples += [(ev, RDF.type, TKG.Evidence), (ev, RDF.subject, s), (ev, RDF.predicate, p),
                          (ev, RDF.object, o), (ev, TKG.evidenceFor, self.rec_iri),
                          (ev, TKG.fieldPath, lit(path))]
+        if link is not None:  # the mention as written and how it was linked (the SSSOM export reads them)
+            self.triples += [(ev, TKG.mentionText, lit(link.text)), (ev, TKG.linkMethod, lit(link.method))]
         if span is None:
             return
         for prop, value in ((TKG.lineStart, span.line_start), (TKG.lineEnd, span.line_end),
@@ -274,10 +277,10 @@ def _interventions(out: _Out, study: str, links: list[Link]) -> dict[str, set[st
         for link in by_path.get(path, []):
             if link.kind in ("drug", "placebo", "drug_class") and _is_product(iv.type, link):
                 agent = _entity(out, link)
-                out.add(node, TKG.administers, agent, path)
+                out.add(node, TKG.administers, agent, path, link)
                 administered.setdefault(norm(iv.name), set()).add(agent)
                 if link.kind == "placebo":
-                    out.add(study, TKG.usesPlacebo, agent, path)
+                    out.add(study, TKG.usesPlacebo, agent, path, link)
     return administered
 
 
@@ -320,19 +323,19 @@ def _arms(out: _Out, study: str, administered: dict[str, set[str]]) -> tuple[set
 
 def _drug_roles(out: _Out, study: str, links: list[Link], administered: dict[str, set[str]]) -> set:
     tested, comparators = _arms(out, study, administered)
-    drugs = {lk.entity or iri.mention(lk.kind, lk.text): lk for lk in links
+    drugs: dict[str, Link] = {lk.entity or iri.mention(lk.kind, lk.text): lk for lk in links
              if lk.role == "intervention" and lk.kind in ("drug", "drug_class")}
     if not tested:  # no arm says which drugs are experimental: all but comparators are
         tested = {d for agents in administered.values() for d in agents if d in drugs} - comparators
     for lk in links:
-        if lk.role == "title_drug":
-            tested.add(_entity(out, lk))
-        elif lk.role == "title_comparator":
-            comparators.add(_entity(out, lk))
+        if lk.role in ("title_drug", "title_comparator"):
+            d = _entity(out, lk)
+            drugs.setdefault(d, lk)
+            (tested if lk.role == "title_drug" else comparators).add(d)
     for d in sorted(tested):
-        out.add(study, TKG.testsDrug, d, drugs[d].path if d in drugs else "title")
+        out.add(study, TKG.testsDrug, d, drugs[d].path if d in drugs else "title", drugs.get(d))
     for d in sorted(comparators - tested):
-        out.add(study, TKG.comparatorDrug, d, drugs[d].path if d in drugs else "title")
+        out.add(study, TKG.comparatorDrug, d, drugs[d].path if d in drugs else "title", drugs.get(d))
     return tested
 
 
@@ -341,7 +344,7 @@ def _conditions(out: _Out, study: str, links: list[Link], tested: set) -> None:
     for lk in links:
         if lk.role in ("condition", "title_condition"):
             node = _entity(out, lk)
-            out.add(study, TKG.studiesCondition, node, lk.path)
+            out.add(study, TKG.studiesCondition, node, lk.path, lk)
             conditions.append(node)
     for drug in sorted(tested):
         for cond in conditions:
@@ -368,7 +371,7 @@ def _conditions(out: _Out, study: str, links: list[Link], tested: set) -> None:
     for lk in links:
         if lk.role == "meddra_condition" and lk.entity is not None:
             i = int(lk.path[len("meddra["):-1])
-            out.add(lk.entity, TKG.hasMedDRATerm, iri.meddra(out.rec.meddra[i].code), lk.path)
+            out.add(lk.entity, TKG.hasMedDRATerm, iri.meddra(out.rec.meddra[i].code), lk.path, lk)
 
 
 CRITERION_ROLE = {"prior_treatment_excluded": TKG.excludesPriorTreatment,
@@ -391,9 +394,9 @@ def _criteria(out: _Out, study: str, links: list[Link]) -> None:
             for lk in by_path.get(path, []):
                 assert lk.entity is not None
                 prop = TKG.mentionsCondition if lk.kind == "condition" else TKG.mentionsDrug
-                out.add(node, prop, lk.entity, path)
+                out.add(node, prop, lk.entity, path, lk)
                 if lk.role in CRITERION_ROLE:
-                    out.add(study, CRITERION_ROLE[lk.role], lk.entity, path)
+                    out.add(study, CRITERION_ROLE[lk.role], lk.entity, path, lk)
 
 
 def _outcomes(out: _Out, study: str) -> None:
@@ -416,7 +419,7 @@ ORG_ROLE = {"sponsor": TKG.sponsor, "collaborator": TKG.collaborator,
 def _organizations(out: _Out, study: str, links: list[Link]) -> None:
     for lk in links:
         if lk.kind == "organization" and lk.role in ORG_ROLE:
-            out.add(study, ORG_ROLE[lk.role], _entity(out, lk), lk.path)
+            out.add(study, ORG_ROLE[lk.role], _entity(out, lk), lk.path, lk)
     for org in out.rec.organizations:
         if org.department and org.role == "RESPONSIBLE":
             out.add(study, DCTERMS.contributor, out.text(org.department))
@@ -448,14 +451,14 @@ def _publications(out: _Out, study: str, links: list[Link]) -> None:
         if ref.year:
             out.add(node, TKG.publicationYear, lit(ref.year))
         mine = [lk for lk in links if lk.path == path and lk.entity is not None]
-        drugs = [str(lk.entity) for lk in mine if lk.role == "reference_drug" and lk.kind == "drug"]
-        conds = [str(lk.entity) for lk in mine if lk.role == "reference_condition"]
+        drugs = [lk for lk in mine if lk.role == "reference_drug" and lk.kind == "drug"]
+        conds = [lk for lk in mine if lk.role == "reference_condition"]
         for d in drugs:
-            out.add(node, TKG.reportsDrug, d, path)
+            out.add(node, TKG.reportsDrug, str(d.entity), path, d)
         for c in conds:
-            out.add(node, TKG.reportsCondition, c, path)
-            for d in drugs:
-                out.add(d, TKG.reportedUseFor, c, path)
+            out.add(node, TKG.reportsCondition, str(c.entity), path, c)
+            for d in drugs:  # two mentions side by side, not one linking decision: no link on the evidence
+                out.add(str(d.entity), TKG.reportedUseFor, str(c.entity), path)
 
 
 @dataclass(frozen=True)

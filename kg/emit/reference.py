@@ -214,6 +214,8 @@ def _other_entities(g: Graph, ref: Reference) -> None:
             g.add((node, DCTERMS.license, Literal(s.licence)))
         if s.version:
             g.add((node, OWL.versionInfo, Literal(s.version)))
+        if s.kind:
+            g.add((node, TKG.sourceKind, Literal(s.kind)))
 
 
 def reference_graph(ref: Reference) -> Graph:
