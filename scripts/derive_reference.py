@@ -616,6 +616,7 @@ class ApprovalJoin:
 
     def __init__(self, medic: list[Row], by_name: dict[str, str]) -> None:
         self.by_name = by_name
+        self.known = {c for r in medic for c in curies_of(r)}
         self.counts: Counter[str] = Counter()
         self.ingredients: dict[str, frozenset[str]] = {}
         for r in medic:
@@ -624,9 +625,13 @@ class ApprovalJoin:
                     self.ingredients[curie] = ingredient_keys(r["combination_therapy_ingredients"].split("|"))
 
     def curie(self, r: Row) -> str:
-        if r["id_correct"] == "True":
+        if r["id_correct"] == "True" and r["corrected_curie_norm"] in self.known:
             self.counts["mapping checked correct by MeDIC"] += 1
             return r["corrected_curie_norm"]
+        if r["id_correct"] == "True":  # checked, but to a salt's own id (LEVALBUTEROL HYDROCHLORIDE's UNII)
+            found = self.by_name.get(next(iter(ingredient_keys([r["source_ingredients"]])), ""))
+            self.counts["checked, salt re-resolved by ingredient name" if found else "checked, no drug"] += 1
+            return found or ""
         names = ingredient_keys(re.split(r";", r["source_ingredients"]))
         corrected = r["corrected_curie_norm"]
         if corrected and len(names) > 1 and names == self.ingredients.get(corrected):
