@@ -170,6 +170,11 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     from kg.query import print_results, run_sparql
 
     text = _query_text(args)
+    if args.endpoint:
+        from kg.remote_cli import run_sparql_remote
+
+        print_results(run_sparql_remote(args, text), args.format)
+        return 0
     store = _read_store(args)
     try:
         _check_service(text, args.allow_service)
@@ -280,6 +285,11 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 0
     if args.name not in queries:
         raise CliError(f"no query named {args.name!r}; see trialkg query --list")
+    if args.endpoint:
+        from kg.remote_cli import run_query_remote
+
+        print_results(run_query_remote(args, _params(args.param)), args.format)
+        return 0
     store = _read_store(args)
     results = run_named(store, args.name, _params(args.param))
     if not args.explain:
@@ -321,6 +331,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = [c for c in checks if c.status == "fail"]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from kg.report import write_report
+
+    for path in write_report(_read_store(args), args.output):
+        print(path)
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -382,6 +400,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
     s.add_argument("--allow-service", action="append", default=[], metavar="IRI",
                    help="an endpoint SERVICE may call (repeatable; default: SERVICE is refused)")
+    from kg.remote_cli import add_endpoint_options, register as register_remote
+
+    add_endpoint_options(s)
     s.set_defaults(func=cmd_sparql)
     q = with_store(sub.add_parser("query", help="run a named query of the query library"))
     q.add_argument("name", nargs="?")
@@ -391,6 +412,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--explain", action="store_true",
                    help="print why each row is there (with --format json: an \"explanation\" list of lines "
                         "inside the JSON document)")
+    add_endpoint_options(q)
     q.set_defaults(func=cmd_query)
     v = with_store(sub.add_parser("validate", help="check ontology, reference data, shapes and the built graph"))
     v.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
@@ -403,6 +425,11 @@ def parser() -> argparse.ArgumentParser:
     from kg.viz_cli import register
 
     register(sub, with_store)
+    register_remote(sub, with_store)
+    r = with_store(sub.add_parser("report", help="the repurposing landscape as PNG figures"))
+    r.add_argument("--output", default="trialkg-report", metavar="DIR",
+                   help="folder for class-by-area.png, phase-by-year.png, repurposed-mechanisms.png")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -8,17 +8,28 @@ class TKG(DefinedNamespace):
     """Terms of ``ontology/trialkg.ttl``; any other name raises AttributeError."""
 
     _fail = True
+    ActionActivator: URIRef
     ActionAgonist: URIRef
+    ActionAllostericAntagonist: URIRef
     ActionAllostericModulator: URIRef
     ActionAntagonist: URIRef
     ActionAntibodyBinding: URIRef
     ActionBlocker: URIRef
     ActionCellDepletion: URIRef
+    ActionGatingInhibitor: URIRef
     ActionImmunomodulator: URIRef
     ActionInhibitor: URIRef
+    ActionInverseAgonist: URIRef
     ActionModulator: URIRef
+    ActionNegativeAllostericModulator: URIRef
+    ActionNegativeModulator: URIRef
+    ActionOpener: URIRef
     ActionOther: URIRef
     ActionPartialAgonist: URIRef
+    ActionPositiveAllostericModulator: URIRef
+    ActionPositiveModulator: URIRef
+    ActionReleasingAgent: URIRef
+    ActionSubstrate: URIRef
     ActionType: URIRef
     ActiveComparatorArm: URIRef
     Approval: URIRef
@@ -67,6 +78,7 @@ class TKG(DefinedNamespace):
     Placebo: URIRef
     PlaceboComparatorArm: URIRef
     PrimaryOutcome: URIRef
+    ProteinComplex: URIRef
     ProteinDrug: URIRef
     Publication: URIRef
     RecruitmentStatus: URIRef
@@ -100,6 +112,7 @@ class TKG(DefinedNamespace):
     StatusWithheld: URIRef
     Study: URIRef
     Target: URIRef
+    TargetFamily: URIRef
     UnlinkedMention: URIRef
     WHOTrialId: URIRef
     abbreviation: URIRef
@@ -151,6 +164,7 @@ class TKG(DefinedNamespace):
     hasIntervention: URIRef
     hasMechanism: URIRef
     hasMedDRATerm: URIRef
+    hasMemberTarget: URIRef
     hasOutcome: URIRef
     hasPhase: URIRef
     hasStatus: URIRef

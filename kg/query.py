@@ -95,6 +95,7 @@ def print_results(res: Results, fmt: str = "table") -> None:
 # ---------------------------------------------------------------- named queries
 
 import re  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from kg.resources import queries_dir  # noqa: E402
@@ -162,12 +163,42 @@ def _labelled(store: ox.Store, value: str) -> list[ox.NamedNode | ox.BlankNode]:
     """Subjects with a label equal to ``value`` in one of its usual spellings: index lookups of bound
     literals (microseconds), where a case-insensitive comparison reads every label of the store."""
     found: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set()
-    for text in _case_variants(value):
-        for language in LABEL_LANGUAGES:
-            literal = ox.Literal(text, language=language) if language else ox.Literal(text)
-            for predicate in LABEL_PROPERTIES:
-                found.update(q.subject for q in store.quads_for_pattern(None, predicate, literal))
+    for literal in label_literals(value):
+        for predicate in LABEL_PROPERTIES:
+            found.update(q.subject for q in store.quads_for_pattern(None, predicate, literal))
     return [s for s in found if not isinstance(s, ox.Triple)]
+
+
+def label_literals(value: str) -> list[ox.Literal]:
+    """The literals a label parameter is looked up as: its usual casings, plain and in each label language."""
+    return [ox.Literal(text, language=language) if language else ox.Literal(text)
+            for text in _case_variants(value) for language in LABEL_LANGUAGES]
+
+
+def iri_param(value: str) -> ox.NamedNode | None:
+    """A parameter given as an IRI or a CURIE of :data:`CURIE_PREFIXES`; None for anything else (a label)."""
+    if re.match(r"^https?://\S+$", value):
+        return ox.NamedNode(value)
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w./%-]+$", local):
+        return ox.NamedNode(CURIE_PREFIXES[prefix] + local)
+    return None
+
+
+def choose_labelled(hits: list[ox.NamedNode | ox.BlankNode], value: str) -> ox.NamedNode | ox.Literal:
+    """The term a label parameter stands for, of the subjects found with that label."""
+    # SPARQL orders blank nodes before IRIs, and the scan below took the first: a blank node's
+    # label gave a literal. Kept as it was.
+    if any(isinstance(h, ox.BlankNode) for h in hits):
+        return ox.Literal(value)
+    return min((h for h in hits if isinstance(h, ox.NamedNode)), key=lambda h: h.value)
+
+
+# A label in a casing none of label_literals has: every label compared, ?wanted bound to the parameter.
+LABEL_MATCH_QUERY = """SELECT DISTINCT ?x ?wanted WHERE {
+      ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|
+         <https://w3id.org/trialkg/ontology/abbreviation>|<https://w3id.org/trialkg/ontology/geneSymbol> ?l .
+      FILTER(LCASE(STR(?l)) = LCASE(STR(?wanted))) } ORDER BY ?x"""
 
 
 def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
@@ -180,23 +211,13 @@ def resolve_param(store: ox.Store, value: str) -> ox.NamedNode | ox.Literal:
     label in some other casing falls back to comparing every label of the store.
     Of several matching entities the first IRI in order is taken.
     """
-    if re.match(r"^https?://\S+$", value):
-        return ox.NamedNode(value)
-    prefix, sep, local = value.partition(":")
-    if sep and prefix in CURIE_PREFIXES and re.match(r"^[\w./%-]+$", local):
-        return ox.NamedNode(CURIE_PREFIXES[prefix] + local)
+    term = iri_param(value)
+    if term is not None:
+        return term
     hits = _labelled(store, value)
     if hits:
-        # SPARQL orders blank nodes before IRIs, and the scan below took the first: a blank node's
-        # label gave a literal. Kept as it was.
-        if any(isinstance(h, ox.BlankNode) for h in hits):
-            return ox.Literal(value)
-        return min((h for h in hits if isinstance(h, ox.NamedNode)), key=lambda h: h.value)
-    q = """SELECT DISTINCT ?x ?wanted WHERE {
-      ?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel>|
-         <https://w3id.org/trialkg/ontology/abbreviation>|<https://w3id.org/trialkg/ontology/geneSymbol> ?l .
-      FILTER(LCASE(STR(?l)) = LCASE(STR(?wanted))) } ORDER BY ?x"""
-    rows = select(store, q, {ox.Variable("wanted"): ox.Literal(value)}, union=True)
+        return choose_labelled(hits, value)
+    rows = select(store, LABEL_MATCH_QUERY, {ox.Variable("wanted"): ox.Literal(value)}, union=True)
     found = rows[0]["x"] if rows else None
     return found if isinstance(found, ox.NamedNode) else ox.Literal(value)
 
@@ -233,11 +254,16 @@ def bind_values(text: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> st
     return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}", text, flags=re.I)
 
 
-def run_named(store: ox.Store, name: str, params: dict[str, str] | None = None) -> Results:
+def bound_query(name: str, params: dict[str, str],
+                resolve: Callable[[str], ox.NamedNode | ox.Literal]) -> str:
+    """The text of the named query with its parameters bound, each resolved to a term by ``resolve``
+    (against the local store, or a remote endpoint: :mod:`kg.remote`)."""
     query = named_queries()[name]
-    params = params or {}
     unknown = set(params) - {p.name for p in query.params}
     if unknown:
         raise ValueError(f"{name}: unknown parameter(s) {', '.join(sorted(unknown))}")
-    bindings = {k: resolve_param(store, v) for k, v in params.items()}
-    return run_sparql(store, bind_values(query.text, bindings))
+    return bind_values(query.text, {k: resolve(v) for k, v in params.items()})
+
+
+def run_named(store: ox.Store, name: str, params: dict[str, str] | None = None) -> Results:
+    return run_sparql(store, bound_query(name, params or {}, lambda value: resolve_param(store, value)))

@@ -76,6 +76,17 @@ class Target:
 
 
 @dataclass(frozen=True)
+class TargetFamily:
+    """A multi-gene DrugCentral target: a family of paralogues or a protein complex, with its member genes."""
+
+    id: str
+    label: str
+    kind: str  # FAMILY or COMPLEX
+    members: tuple[str, ...]
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CellType:
     id: str
     label: str
@@ -169,11 +180,12 @@ class Reference:
     mondo: tuple[MondoClass, ...]
     organizations: tuple[Organization, ...]
     indications: tuple[Indication, ...] = ()
+    target_families: tuple[TargetFamily, ...] = ()
     curated_drug_ids: frozenset[str] = frozenset()
 
 
 _MULTI = {"flags", "synonyms", "abbreviations", "brand_names", "labels_fr", "xrefs", "source",
-          "affected_cells", "parents", "basis_in", "meddra_close", "aliases", "meddra"}
+          "affected_cells", "parents", "basis_in", "meddra_close", "aliases", "meddra", "members"}
 # "source" of an indication row is multi-valued too (listed above).
 
 
@@ -227,6 +239,8 @@ def _merge(curated: Reference, bulk: Reference) -> Reference:
         approvals=curated.approvals + tuple(a for a in bulk.approvals if (a.drug, a.agency) not in approved),
         mondo=curated.mondo + tuple(m for m in bulk.mondo if m.id not in mondo),
         indications=bulk.indications,
+        target_families=curated.target_families + tuple(
+            f for f in bulk.target_families if f.id not in {c.id for c in curated.target_families}),
         curated_drug_ids=frozenset(d.id for d in curated.drugs),
     )
 
@@ -243,6 +257,7 @@ def _load_folder(d: Path) -> Reference:
         mondo=_rows(MondoClass, d / "mondo_slim.tsv") + _rows(MondoClass, d / "mondo.tsv"),
         organizations=_rows(Organization, d / "organizations.tsv"),
         indications=_rows(Indication, d / "indications.tsv"),
+        target_families=_rows(TargetFamily, d / "families.tsv"),
     )
 
 

@@ -35,7 +35,7 @@ RAW = Path("/work/shared/reference/drugs")
 SALT_OR_FORM = re.compile(
     r"\b(hydrochloride|hcl|sodium|potassium|calcium|magnesium|sulfate|sulphate|mesylate|maleate|tartrate|"
     r"citrate|acetate|phosphate|succinate|fumarate|besylate|bromide|chloride|dihydrate|monohydrate|"
-    r"hydrate|disodium|tromethamine|meglumine|hyclate|pamoate|tosylate|lactate|gluconate|nitrate)\b")
+    r"hydrate|disodium|tromethamine|meglumine|hyclate|pamoate|tosylate|lactate|gluconate|nitrate|carbonate)\b")
 
 
 def rows(path: Path, delimiter: str = "\t") -> list[dict[str, str]]:
@@ -43,10 +43,26 @@ def rows(path: Path, delimiter: str = "\t") -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter=delimiter))
 
 
+ELEMENTS = frozenset("zinc manganese iron ferrous ferric copper cupric magnesium calcium potassium sodium lithium "
+                     "silver gold aluminum aluminium selenium chromium cobalt bismuth barium strontium".split())
+
+
 def key(name: str) -> str:
     """A name compared without case, a biosimilar suffix ("-dkst"), salt words and extra blanks."""
-    name = re.sub(r"-[a-z]{4}$", "", name.strip().lower())
-    return " ".join(SALT_OR_FORM.sub(" ", name).split())
+    name = re.sub(r"-[a-z]{4}$", "", name.strip().lower()).replace("-", " ")
+    # A name made only of salt words ("potassium chloride"), or a metal's salt ("zinc acetate", not the
+    # same product as zinc chloride), is the substance itself: kept whole.
+    stripped = " ".join(SALT_OR_FORM.sub(" ", name).split())
+    return " ".join(name.split()) if not stripped or stripped in ELEMENTS else stripped
+
+
+def spelling(text: str) -> str:
+    """Text compared as words: lower case, British spellings as American ("leukaemia", "tumour"), a
+    carcinoma as a cancer, punctuation as blanks ("Crohn's", "HER2-positive"), a plural "s" dropped."""
+    text = re.sub(r"(?<=[a-z])ae|(?<=[a-z])oe|\b(?:ae|oe)(?=[a-z])", "e", text.lower())
+    text = re.sub(r"\bcarcinomas?\b", "cancer", text).replace("tumour", "tumor")
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"['’]s\b", "", text)).split()
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
 
 
 def drug_names(drug: dict[str, str]) -> set[str]:
@@ -60,8 +76,9 @@ def medic_ingredients() -> dict[str, frozenset[str]]:
             for r in rows(RAW / "medi_drug_list_stringent.csv", ",") if r["is_combination_therapy"] == "TRUE"}
 
 
-def approval_evidence(drugs: dict[str, dict[str, str]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """(drug id, agency) -> [(YYYYMMDD, how the raw row names the drug)] over every raw approval row."""
+def approval_evidence(drugs: dict[str, dict[str, str]]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """(drug id, agency) -> [(YYYYMMDD, how the raw row names the drug, its indication text)] over every
+    raw approval row."""
     by_name: dict[str, set[str]] = defaultdict(set)
     for ident, d in drugs.items():
         for n in drug_names(d):
@@ -75,7 +92,7 @@ def approval_evidence(drugs: dict[str, dict[str, str]]) -> dict[tuple[str, str],
         for curie in dr.curies_of(r):
             by_curie[curie].add(ctx["ids"][r["curie"]])
     combos = medic_ingredients()
-    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for agency, files in (("FDA", ["medi_approvals_fda_orange_book.tsv", "medi_approvals_fda_purple_book.tsv"]),
                           ("EMA", ["medi_approvals_ema_epar.tsv"])):
         for f in files:
@@ -88,27 +105,33 @@ def approval_evidence(drugs: dict[str, dict[str, str]]) -> dict[tuple[str, str],
                 trusted = r["id_correct"] == "True" or (len(parts) > 1 and combos.get(curie) == parts)
                 mapped = by_curie.get(curie, set()) if trusted else set()
                 for ident, how in [(i, "name") for i in named] + [(i, "checked MeDIC mapping") for i in mapped]:
-                    out[(ident, agency)] += [(d, f"{f}: {r['source_ingredients'][:60]} ({how})")
+                    out[(ident, agency)] += [(d, f"{f}: {r['source_ingredients'][:60]} ({how})", r.get("indication", ""))
                                              for d in dates if re.fullmatch(r"\d{8}", d)]
     return out
 
 
-def check_approval(a: dict[str, str], evidence: dict) -> tuple[bool, str]:
+def check_approval(a: dict[str, str], evidence: dict, disease_names: dict[str, list[str]]) -> tuple[bool, str]:
     found = sorted(evidence.get((a["drug"], a["agency"]), []))
     date = (a["date"] or a["approved_before"]).replace("-", "")
     if not found:
         return False, "no raw row names this drug"
     if a["agency"] == "EMA":
-        listed = {d for d, _ in found}
+        listed = {d for d, _, _ in found}
         ok = date in listed and min(listed) >= date
-        return ok, f"EPAR dates {sorted(listed)[:4]}; {found[0][1]}"
+        why = f"EPAR dates {sorted(listed)[:4]}; {found[0][1]}"
+        if a["indication"]:  # the MONDO class's label or a synonym is written in an EPAR text of the drug
+            texts = f" {spelling(' '.join(t for _, _, t in found))} "
+            named = [n for n in disease_names.get(a["indication"], []) if n and f" {spelling(n)} " in texts]
+            ok = ok and bool(named)
+            why += f"; indication {a['indication']} " + (f"written '{named[0]}'" if named else "not written in the EPAR text")
+        return ok, why
     first = found[0]
     ok = first[0] == date and (bool(a["approved_before"]) == (date == "19820101"))
     return ok, f"earliest {first[0]} in {first[1]}"
 
 
 def check_target(m: dict[str, str], drug: dict[str, str], dc_rows: list[dict[str, str]],
-                 action_codes: dict[str, str]) -> tuple[bool, str]:
+                 action_codes: dict[str, str], families: dict[str, list[str]]) -> tuple[bool, str]:
     dc_ids = {x.split(":", 1)[1] for x in drug["xrefs"].split("|") if x.startswith("DRUGCENTRAL:")}
     names = drug_names(drug)
     chembl = {x.split(":", 1)[1] for x in drug["xrefs"].split("|") if x.startswith("CHEMBL:")}
@@ -116,7 +139,9 @@ def check_target(m: dict[str, str], drug: dict[str, str], dc_rows: list[dict[str
         or [r for r in dc_rows if key(r["DRUG_NAME"]) in names]
     if not mine:
         return False, "no DrugCentral row for this drug"
-    hits = [r for r in mine if m["target"] in r["GENE"].split("|")]
+    members = families.get(m["target"], [m["target"]])  # a family or complex: exactly its member genes
+    hits = [r for r in mine if set(members) == set(r["GENE"].split("|")) or
+            (len(members) == 1 and members[0] in r["GENE"].split("|"))]
     if not hits:
         return False, f"DrugCentral lists {sorted({r['GENE'] for r in mine})[:4]}"
     actions = {action_codes.get(r["ACTION_TYPE"].strip().upper(), r["ACTION_TYPE"]) for r in hits}
@@ -140,13 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     mechanisms = [m for m in rows(BULK / "mechanisms.tsv") if m["target"] and m["drug"] in drugs]
     evidence = approval_evidence(drugs)
     dc_rows = rows(RAW / "drugcentral2016_drug_target.tsv")
+    families = {f["id"]: f["members"].split("|") for f in rows(BULK / "families.tsv")} \
+        if (BULK / "families.tsv").exists() else {}
     results: dict[str, list[dict]] = {"approvals": [], "drug-target facts": []}
+    names = {r["id"]: [r["label"], *r["synonyms"].split("|")] for r in rows(BULK / "mondo.tsv")}
     for a in rng.sample(approvals, args.n):
-        ok, why = check_approval(a, evidence)
-        results["approvals"].append({"fact": f"{a['drug']} {a['agency']} {a['date'] or 'before ' + a['approved_before']}",
+        ok, why = check_approval(a, evidence, names)
+        results["approvals"].append({"fact": f"{a['drug']} {a['agency']} {a['date'] or 'before ' + a['approved_before']}"
+                                             + (f" for {a['indication']}" if a["indication"] else ""),
                                      "right": ok, "raw": why})
     for m in rng.sample(mechanisms, args.n):
-        ok, why = check_target(m, drugs[m["drug"]], dc_rows, derive_reference.ACTION_TYPES)
+        ok, why = check_target(m, drugs[m["drug"]], dc_rows, derive_reference.ACTION_TYPES, families)
         results["drug-target facts"].append({"fact": f"{m['drug']} {m['target']} {m['action_type']}",
                                              "right": ok, "raw": why})
     summary = {kind: sum(r["right"] for r in rs) for kind, rs in results.items()}

@@ -6,14 +6,16 @@ Reads (paths are CLI options; defaults in brackets; never read at TrialKG run ti
       fda_unii_names_subset.tsv           FDA UNII names: bn brand, of official, cn common name per UNII
       medi_approvals_fda_orange_book.tsv  Orange Book rows (YYYYMMDD; 19820101 = approved before 1982)
       medi_approvals_fda_purple_book.tsv  Purple Book rows (biologics)
-      medi_approvals_ema_epar.tsv         EMA EPAR rows: dates and indication texts ("|"-separated)
+      medi_approvals_ema_epar.tsv         EMA EPAR rows: dates and indication texts ("|"-separated; the texts'
+                                          MONDO disease names become the approvals' indications)
       drugcentral2016_drug_target.tsv     DrugCentral 2016 drug -> target with action type
       drugcentral2016_drug_indication.tsv DrugCentral 2016 labelled indications (UMLS CUI, DOID)
       drugcentral2016_identifiers.tsv     DrugCentral id -> UNII, ChEMBL id (join fallbacks)
   --mondo-dir [/work/shared/reference/mondo]  MONDO class labels, edges and SSSOM exact matches
   --curated [ontology/reference]              curated drugs.tsv (ids to reuse for the same drug)
 Writes into --out [ontology/reference/bulk]: drugs.tsv, approvals.tsv, indications.tsv, targets.tsv,
-mechanisms.tsv, mondo.tsv (every non-obsolete MONDO class, logic of build_mondo_slim.py --all),
+families.tsv (multi-gene DrugCentral targets: one family or complex each, with member genes), mechanisms.tsv,
+mondo.tsv (every non-obsolete MONDO class, logic of build_mondo_slim.py --all),
 sources.tsv (source keys not in the curated sources.tsv) and README.md. Output is UTF-8 TSV with a header,
 sorted, "|" between values, byte-identical on re-run.
 
@@ -49,6 +51,7 @@ APPROVAL_COLUMNS = ["drug", "agency", "date", "indication", "indication_text", "
 INDICATION_COLUMNS = ["drug", "indication", "indication_text", "umls", "doid", "source"]
 TARGET_COLUMNS = ["symbol", "label", "hgnc", "uniprot", "ncbigene", "source", "note"]
 MECHANISM_COLUMNS = ["drug", "target", "action_type", "affected_cells", "description", "source", "note"]
+FAMILY_COLUMNS = ["id", "label", "kind", "members", "target_family", "source", "note"]
 SOURCE_COLUMNS = ["key", "title", "url", "licence", "version", "kind"]
 
 # MeDIC alternate_ids prefixes -> CURIE prefixes shipped in xrefs (bare identifiers only). RXCUI and UMLS:
@@ -108,21 +111,38 @@ NOT_ENZYME = frozenset({"release", "base", "case", "phase", "disease", "increase
 CELL_WORDS = re.compile(r"\b(cells?|chondrocytes?|keratinocytes?|fibroblasts?)\b")
 NOT_PROTEIN_WORDS = re.compile(r"\b(tissue|microbiota)\b")
 
-# DrugCentral 2016 action types -> TrialKG's controlled vocabulary (kg.emit.reference.ACTION_TYPES).
-# Grouping follows the positive/negative modulator hierarchy DrugCentral inherits from ChEMBL: inverse
-# agonists and allosteric antagonists reduce receptor activity (ANTAGONIST / ALLOSTERIC_MODULATOR);
-# openers and activators raise channel or enzyme activity without being receptor agonists (MODULATOR);
-# releasing agents and substrates act through the target, not on it (OTHER). Unknown values -> OTHER.
-ACTION_TYPES = {
-    "INHIBITOR": "INHIBITOR", "GATING INHIBITOR": "INHIBITOR", "ANTAGONIST": "ANTAGONIST",
-    "INVERSE AGONIST": "ANTAGONIST", "AGONIST": "AGONIST", "PARTIAL AGONIST": "PARTIAL_AGONIST",
-    "BLOCKER": "BLOCKER", "MODULATOR": "MODULATOR", "POSITIVE MODULATOR": "MODULATOR",
-    "NEGATIVE MODULATOR": "MODULATOR", "OPENER": "MODULATOR", "ACTIVATOR": "MODULATOR",
-    "POSITIVE ALLOSTERIC MODULATOR": "ALLOSTERIC_MODULATOR", "NEGATIVE ALLOSTERIC MODULATOR":
-    "ALLOSTERIC_MODULATOR", "ALLOSTERIC ANTAGONIST": "ALLOSTERIC_MODULATOR", "ALLOSTERIC MODULATOR":
-    "ALLOSTERIC_MODULATOR", "ANTIBODY BINDING": "ANTIBODY_BINDING", "RELEASING AGENT": "OTHER",
-    "SUBSTRATE": "OTHER", "OTHER": "OTHER",
-}
+# DrugCentral 2016 action types (the ACTION_TYPE values of drugcentral2016_drug_target.tsv) -> TrialKG's
+# controlled vocabulary (kg.emit.reference.ACTION_TYPES, tkg:ActionType individuals of ontology/trialkg.ttl):
+# each kept as DrugCentral states it. The grouping (ChEMBL's positive/negative modulator hierarchy, which
+# DrugCentral inherits) is skos:broader in the ontology, not a rewrite of the code: OPENER, ACTIVATOR,
+# POSITIVE/NEGATIVE MODULATOR -> MODULATOR; INVERSE AGONIST -> ANTAGONIST; GATING INHIBITOR -> INHIBITOR;
+# POSITIVE/NEGATIVE ALLOSTERIC MODULATOR, ALLOSTERIC ANTAGONIST -> ALLOSTERIC_MODULATOR; RELEASING AGENT,
+# SUBSTRATE -> OTHER. Unknown values -> OTHER (counted).
+ACTION_TYPES = {a: a.replace(" ", "_") for a in (
+    "INHIBITOR", "GATING INHIBITOR", "ANTAGONIST", "INVERSE AGONIST", "AGONIST", "PARTIAL AGONIST", "BLOCKER",
+    "MODULATOR", "POSITIVE MODULATOR", "NEGATIVE MODULATOR", "OPENER", "ACTIVATOR",
+    "POSITIVE ALLOSTERIC MODULATOR", "NEGATIVE ALLOSTERIC MODULATOR", "ALLOSTERIC ANTAGONIST",
+    "ALLOSTERIC MODULATOR", "ANTIBODY BINDING", "RELEASING AGENT", "SUBSTRATE", "OTHER")}
+# A DrugCentral target row listing several human genes ("KCNA1|KCNA10|...", "GABRA1|GABRB2|GABRG2") is one
+# target: a protein complex (the gene products assemble into it) or a target family (paralogues, any of which
+# the drug acts on). DrugCentral 2016 does not say which; family_kind decides from TARGET_NAME and
+# TARGET_FAMILY, first rule that applies:
+# 1. the name states a subunit composition: a "/" or ", " outside parentheses ("GABA-A receptor
+#    alpha-1/beta-2/gamma-2", "Integrin alpha-4/beta-7", "Sulfonylurea receptor 1, Kir6.2") or the word
+#    "complex" -> COMPLEX; but a "/" between bare gene symbols of a Kinase row ("JAK3/JAK1", ChEMBL's
+#    selectivity group of two kinases) -> FAMILY;
+# 2. a heteromer whose name states no composition (HETEROMER_NAMES) -> COMPLEX;
+# 3. TARGET_FAMILY in COMPLEX_TARGET_FAMILIES: every multi-gene row of these in DrugCentral 2016 is a receptor,
+#    integrin, CD3 or ATPase of different chains, or a two-chain cytokine -> COMPLEX;
+# 4. an "Ion channel" row named a receptor whose genes are different subunit kinds (symbol stems differ:
+#    GABRA1/GABRB1, CHRNA1/CHRND, GRIN1/GRIN2A): a ligand-gated channel assembled from them -> COMPLEX;
+# 5. otherwise (voltage-gated channel alpha subunits, enzyme isoforms, GPCR subtypes, tubulins) -> FAMILY.
+FAMILY_KINDS = {"COMPLEX": "ProteinComplex", "FAMILY": "TargetFamily"}  # families.tsv kind -> tkg class
+COMPLEX_TARGET_FAMILIES = frozenset({"Adhesion", "Cytokine", "Membrane receptor", "Surface antigen", "Transporter"})
+# Heterodimers by their UniProt entries' subunit statements (GABBR1 Q9UBS5, GUCY1B1 Q02153, FNTA P49354,
+# CDK9 P50750), named in DrugCentral without their chains.
+HETEROMER_NAMES = frozenset({"GABA-B receptor", "Soluble guanylate cyclase", "Protein farnesyltransferase",
+                             "Positive transcription elongation factor b (P-TEFb)"})
 # Plain-English phrase for a DrugCentral action, followed by the target name in descriptions.
 ACTION_PHRASES = {"ANTIBODY BINDING": "antibody binding", "RELEASING AGENT": "releasing agent acting on",
                   "SUBSTRATE": "substrate of", "OTHER": "acts on"}
@@ -691,8 +711,9 @@ def fda_row(ident: str, found: tuple[str, str]) -> list[str]:
     return [ident, "FDA", iso_date(date), "", "", source, f"first approval date listed ({book})", ""]
 
 
-def ema_row(ident: str, found: tuple[str, str, bool]) -> list[str]:
-    """One EMA earliest-EPAR row."""
+def ema_rows(ident: str, found: tuple[str, str, bool], matcher: DiseaseMatcher | None = None) -> list[list[str]]:
+    """The EMA earliest-EPAR row: one per MONDO disease its indication text names (whole text, before
+    shortening), or one without an indication when it names none."""
     date, text, aligned = found
     short, cut = shorten(text)
     note = "earliest EPAR listed; may be a generic's or biosimilar's"
@@ -700,11 +721,14 @@ def ema_row(ident: str, found: tuple[str, str, bool]) -> list[str]:
         note += "; no indication text (the source's dates and texts are not aligned)"
     if cut:
         note += "; indication text shortened"
-    return [ident, "EMA", iso_date(date), "", short, "ema-epar", note, ""]
+    diseases = matcher.find(text) if matcher and text else []
+    if diseases:
+        note += "; indication: MONDO name found in the text (derive_reference.DiseaseMatcher)"
+    return [[ident, "EMA", iso_date(date), d, short, "ema-epar", note, ""] for d in diseases or [""]]
 
 
 def approval_rows(medic: list[Row], ids: dict[str, str], fda: dict[str, tuple[str, str]],
-                  ema: dict[str, tuple[str, str, bool]]) -> list[list[str]]:
+                  ema: dict[str, tuple[str, str, bool]], matcher: DiseaseMatcher | None = None) -> list[list[str]]:
     """First FDA and earliest EMA rows per drug (merged MeDIC rows: earliest of their CURIEs)."""
     out = []
     for r in medic:
@@ -714,8 +738,88 @@ def approval_rows(medic: list[Row], ids: dict[str, str], fda: dict[str, tuple[st
         if fda_found:
             out.append(fda_row(ident, min(fda_found)))
         if ema_found:
-            out.append(ema_row(ident, min(ema_found)))
+            out += ema_rows(ident, min(ema_found), matcher)
     return out
+
+
+# ---------------------------------------------------------------- disease names in EMA indication texts
+
+# MONDO branches that are not diseases a medicine is indicated for: animal diseases, disease characteristics
+# (acute, chronic, severe...) and susceptibilities; and the two roots, too general to name an indication.
+NOT_DISEASE_ROOTS = ("MONDO:0005583", "MONDO:0021125", "MONDO:0042489")
+TOO_GENERAL = frozenset({"MONDO:0000001", "MONDO:0700096"})
+# British spellings of the EMA texts -> the American spellings of MONDO labels (anaemia, oesophagitis, tumour).
+BRITISH = ((re.compile(r"ae"), "e"), (re.compile(r"oe"), "e"), (re.compile(r"\btumour"), "tumor"))
+MIN_NAME = 4  # shorter names are abbreviations or fragments ("MS", "ALL")
+# One-word matches too general to state an indication: a text says "cancer" or "syndrome" alone mostly where
+# the specific disease is written in a way no MONDO name is ("adenocarcinoma of the pancreas").
+GENERIC_WORDS = frozenset({"cancer", "carcinoma", "adenocarcinoma", "neoplasm", "tumor", "lymphoma", "leukemia",
+                           "sarcoma", "syndrome", "disease", "disorder", "infection", "arthritis", "hepatitis"})
+# Synonyms of mondo.tsv (labels of exactly matching classes of other vocabularies) that name a broader state
+# than their MONDO class: never matched.
+NOT_NAMES = frozenset({"hypogammaglobulinemia"})  # a synonym of MONDO:0016463 syndromic agammaglobulinemia
+# A disease name right after "non" is negated: "non-small cell lung cancer" is not small cell lung cancer.
+NEGATION = "non"
+ABBREVIATION = re.compile(r"[A-Z0-9][A-Z0-9 -]*")  # a name all in capitals ("CLL", "NSCLC") is an abbreviation
+
+
+def name_words(text: str) -> tuple[str, ...]:
+    """Words compared: ASCII, lower case, American spelling, split on anything but letters and digits, a
+    final 's' of words over 4 letters dropped (tumours/tumour, seizures/seizure)."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    for pattern, repl in BRITISH:
+        text = pattern.sub(repl, text)
+    return tuple(w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+                 for w in re.findall(r"[a-z0-9]+", text))
+
+
+class DiseaseMatcher:
+    """MONDO diseases an indication text names, by whole-word, case-insensitive match of MONDO labels and
+    exact synonyms (mondo.tsv's synonyms: labels of exactly matching DOID, NCIT and Orphanet classes).
+
+    Conservative: longest match first and never a match inside a longer one ("non-small cell lung cancer",
+    not "lung cancer" in it); a name shared by two MONDO classes, an abbreviation, a name under 4 letters
+    and a class under NOT_DISEASE_ROOTS or TOO_GENERAL are never matched."""
+
+    def __init__(self, mondo: list[list[str]]) -> None:
+        children: dict[str, set[str]] = defaultdict(set)
+        for r in mondo:
+            for parent in filter(None, r[2].split("|")):
+                children[parent].add(r[0])
+        excluded, todo = set(TOO_GENERAL), list(NOT_DISEASE_ROOTS)
+        while todo:
+            node = todo.pop()
+            if node not in excluded:
+                excluded.add(node)
+                todo += children.get(node, ())
+        found: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for r in mondo:
+            if r[0] in excluded:
+                continue
+            for name in {r[1], *filter(None, r[6].split("|"))}:
+                if len(name) >= MIN_NAME and not ABBREVIATION.fullmatch(name) and "susceptib" not in name.lower() \
+                        and name.lower() not in NOT_NAMES:
+                    found[name_words(name)].add(r[0])
+        names = {k: next(iter(v)) for k, v in found.items() if k and len(v) == 1}
+        # "X carcinoma" is also written "X cancer" ("non-small cell lung cancer"), unless that is another name.
+        for key, ident in list(names.items()):
+            if len(key) > 1 and key[-1] == "carcinoma" and key[:-1] + ("cancer",) not in found:
+                names[key[:-1] + ("cancer",)] = ident
+        self.names = {k: v for k, v in names.items() if not (len(k) == 1 and k[0] in GENERIC_WORDS)}
+        self.longest = max((len(k) for k in self.names), default=0)
+
+    def find(self, text: str) -> list[str]:
+        """MONDO ids named in ``text``, in text order, each once."""
+        words = name_words(text)
+        hits = [(n, i) for i in range(len(words)) for n in range(1, min(self.longest, len(words) - i) + 1)
+                if words[i:i + n] in self.names and (i == 0 or words[i - 1] != NEGATION)]
+        taken: set[int] = set()
+        kept: list[tuple[int, str]] = []
+        for n, i in sorted(hits, key=lambda h: (-h[0], h[1])):
+            if not taken & set(range(i, i + n)):
+                taken |= set(range(i, i + n))
+                kept.append((i, self.names[words[i:i + n]]))
+        return list(dict.fromkeys(ident for _, ident in sorted(kept)))
 
 
 # ---------------------------------------------------------------- DrugCentral joins
@@ -936,7 +1040,8 @@ def describe(action: str, target: str) -> str:
 
 
 def target_rows(rows: list[Row]) -> list[list[str]]:
-    """One row per human gene symbol; a protein complex's members get the complex name with the symbol."""
+    """One row per human gene symbol; a gene known only as a member of a family or complex gets the family's
+    name with the symbol."""
     single: dict[str, tuple[str, str]] = {}
     member: dict[str, tuple[str, str, str]] = {}
     for r in sorted(rows, key=lambda x: (x["GENE"], x["TARGET_NAME"], x["UNIPROT"])):
@@ -955,6 +1060,55 @@ def target_rows(rows: list[Row]) -> list[list[str]]:
     return out
 
 
+def symbol_stem(symbol: str) -> str:
+    """A gene symbol without its last designation: GABRA1 -> GABRA, GRIN2A -> GRIN2, CHRND -> CHRN."""
+    stripped = re.sub(r"\d+$", "", symbol)
+    return stripped if stripped != symbol else symbol[:-1]
+
+
+def family_kind(name: str, target_family: str, genes: list[str]) -> str:
+    """COMPLEX or FAMILY for a multi-gene DrugCentral target (rules at FAMILY_KINDS)."""
+    bare = re.sub(r"\([^)]*\)", "", name)
+    if re.search(r"/|, ", bare) or re.search(r"\bcomplex\b", name, re.I):
+        gene_list = re.fullmatch(r"[A-Z0-9]+(/[A-Z0-9]+)+", name.strip())
+        return "FAMILY" if gene_list and target_family == "Kinase" else "COMPLEX"
+    if name in HETEROMER_NAMES or target_family in COMPLEX_TARGET_FAMILIES:
+        return "COMPLEX"
+    if target_family == "Ion channel" and re.search(r"\breceptor\b", name, re.I) \
+            and len({symbol_stem(g) for g in genes}) > 1:
+        return "COMPLEX"
+    return "FAMILY"
+
+
+def family_rows(rows: list[Row]) -> tuple[list[list[str]], dict[tuple[str, str], str]]:
+    """(families.tsv rows, (TARGET_NAME, GENE cell) -> family id) for the all-human multi-gene target rows.
+
+    The id is the slug of the DrugCentral target name; names that differ only in punctuation ("GABA A" and
+    "GABA-A receptor ...") and list the same genes are one family; the same slug with other genes gets a
+    numbered id."""
+    out: list[list[str]] = []
+    ids: dict[tuple[str, str], str] = {}
+    known: dict[tuple[str, str], str] = {}  # (slug, genes) -> family id
+    taken: set[str] = set()
+    for r in sorted(rows, key=lambda x: (x["TARGET_NAME"], x["GENE"])):
+        parts = human_parts(r)
+        if len(parts) < 2 or (r["TARGET_NAME"], r["GENE"]) in ids:
+            continue
+        genes = sorted({g for g, _ in parts})
+        base = slug(r["TARGET_NAME"], limit=80)
+        ident = known.get((base, "|".join(genes)))
+        if ident is None:
+            ident = next(i for i in [base, *(f"{base}-{n}" for n in range(2, 100))] if i not in taken)
+            taken.add(ident)
+            known[(base, "|".join(genes))] = ident
+            kind = family_kind(r["TARGET_NAME"], r["TARGET_FAMILY"], genes)
+            out.append([ident, r["TARGET_NAME"], kind, "|".join(genes), r["TARGET_FAMILY"], "drugcentral2016",
+                        f"DrugCentral 2016 target with {len(genes)} human genes; kind from its name and target "
+                        "family (derive_reference.family_kind)"])
+        ids[(r["TARGET_NAME"], r["GENE"])] = ident
+    return out, ids
+
+
 def non_human_row(drug: str, mapped: str, found: list[tuple[str, str, str]]) -> list[str]:
     """One target-less mechanism row for a drug's non-human targets of one action type (curated dapsone
     pattern): targets.tsv stays human-only, the description names the targets, the note their entries."""
@@ -968,9 +1122,11 @@ def non_human_row(drug: str, mapped: str, found: list[tuple[str, str, str]]) -> 
     return [drug, "", mapped, "", description, "drugcentral2016", note]
 
 
-def mechanism_rows(rows: list[Row], join_: DrugJoin, counts: Counter[str]) -> list[list[str]]:
-    """One row per (drug, human target gene, action type), plus one target-less row per (drug, action type)
-    for non-human targets; rows without an action type or a joined drug are counted and skipped."""
+def mechanism_rows(rows: list[Row], join_: DrugJoin, counts: Counter[str],
+                   families: dict[tuple[str, str], str] | None = None) -> list[list[str]]:
+    """One row per (drug, human target, action type): the target is the gene of a single-gene row, the family
+    id (``families``: (TARGET_NAME, GENE) -> id) of a multi-gene row; plus one target-less row per (drug, action
+    type) for non-human targets; rows without an action type or a joined drug are counted and skipped."""
     out: dict[tuple[str, str, str], list[str]] = {}
     foreign: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
     for r in sorted(rows, key=lambda x: (x["DRUG_ID"].zfill(8), x["GENE"], x["ACTION_TYPE"], x["SWISSPROT"])):
@@ -986,9 +1142,11 @@ def mechanism_rows(rows: list[Row], join_: DrugJoin, counts: Counter[str]) -> li
             counts["non-human target rows (target-less mechanism)"] += 1
             foreign[(drug, mapped)].append((action, r["TARGET_NAME"], r["SWISSPROT"] or r["UNIPROT"]))
         note = f"DrugCentral 2016 action {action}, from {r['SOURCE'].lower()}" if r["SOURCE"] else ""
-        for gene, _ in parts:
-            out.setdefault((drug, gene, mapped), [drug, gene, mapped, "", describe(action, r["TARGET_NAME"]),
-                                                  "drugcentral2016", note])
+        # A multi-gene row acts on its family or complex as a whole, not on each gene.
+        family = (families or {}).get((r["TARGET_NAME"], r["GENE"])) if len(parts) > 1 else None
+        for target in [family] if family else [g for g, _ in parts]:
+            out.setdefault((drug, target, mapped), [drug, target, mapped, "", describe(action, r["TARGET_NAME"]),
+                                                    "drugcentral2016", note])
     return list(out.values()) + [non_human_row(d, m, f) for (d, m), f in foreign.items()]
 
 
@@ -1032,7 +1190,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
+def derive_medic(args: argparse.Namespace, stats: dict[str, object], matcher: DiseaseMatcher | None = None) -> dict:
     """MeDIC drug rows and approval rows (not yet written) with the context the DrugCentral joins need."""
     d = args.drugs_dir
     names, display = load_unii_names(d / "fda_unii_names_subset.tsv")
@@ -1061,7 +1219,7 @@ def derive_medic(args: argparse.Namespace, stats: dict[str, object]) -> dict:
     return {"medic": medic, "ids": ids, "uniis": uniis, "names": by_drug, "unii_names": names, "curated": curated,
             "taken": set(ids.values()) | curated.ids,
             "drugs": [drug_row(r, ids[r["curie"]], by_drug[r["curie"]], biologics, known) for r in medic],
-            "approvals": approval_rows(medic, ids, fda, ema)}
+            "approvals": approval_rows(medic, ids, fda, ema, matcher)}
 
 
 def derive_drugcentral(args: argparse.Namespace, ctx: dict, labels: dict[str, str], stats: dict[str, object]
@@ -1075,14 +1233,15 @@ def derive_drugcentral(args: argparse.Namespace, ctx: dict, labels: dict[str, st
     extra = [] if args.medic_only else dc_only_rows(join_, dc_drug_names(targets_in, indications_in), dc_ids,
                                                      ctx["unii_names"], ctx["taken"])
     counts: Counter[str] = Counter()
-    mech = mechanism_rows(targets_in, join_, counts)
+    families, family_ids = family_rows(targets_in)
+    mech = mechanism_rows(targets_in, join_, counts, family_ids)
     stats["target join (rows)"], join_.counts = dict(sorted(join_.counts.items())), Counter()
     ind = indication_rows(indications_in, join_, mondo_maps(args.mondo_dir, labels), counts)
     stats["indication join (rows)"] = dict(sorted(join_.counts.items()))
     stats["row counts"] = dict(sorted(counts.items()))
     members = class_members(d / "drugcentral2016_pharm_class.tsv", join_, ctx["curated"].epc)
-    return {"extra": extra, "mechanisms": mech, "targets": target_rows(targets_in), "indications": ind,
-            "members": members}
+    return {"extra": extra, "mechanisms": mech, "targets": target_rows(targets_in), "families": families,
+            "indications": ind, "members": members}
 
 
 def class_members(path: Path, join_: DrugJoin, epc: dict[str, str]) -> dict[str, str]:
@@ -1152,9 +1311,25 @@ README_RULES = [
     "- Approvals: first FDA date over Orange and Purple Book rows; EMA: earliest EPAR listed (may be a generic's or "
     "biosimilar's), its indication text shortened to 300 characters, none when the source's dates and texts do not "
     "align. Japan: the flag `approved-in-japan` in the drug's `flags` column (tkg:approvedInJapan), never an approval.",
-    "- Mechanisms: DrugCentral action types mapped to TrialKG's vocabulary (derive_reference.ACTION_TYPES); a "
-    "protein complex gives one row per human gene; non-human targets (bacterial, viral...) give one target-less row "
-    "per drug and action type, described, with the UniProt entries in the note; targets.tsv is human only.",
+    "- Mechanisms: DrugCentral action types kept as DrugCentral states them (derive_reference.ACTION_TYPES: spaces "
+    "as underscores; the ontology groups them with skos:broader, OPENER under MODULATOR, INVERSE_AGONIST under "
+    "ANTAGONIST); a target row of several human genes is one target, a family or a protein complex (families.tsv, "
+    "kind by derive_reference.family_kind from the target name and family), the mechanism points to it and its "
+    "genes are in targets.tsv as its members; non-human targets (bacterial, viral...) give one target-less row per "
+    "drug and action type, described, with the UniProt entries in the note; targets.tsv is human only.",
+    "- EMA indications: the EPAR indication text (whole, before shortening) is matched against MONDO labels and "
+    "exact synonyms of mondo.tsv: whole words, case-insensitive, British spellings read as American, longest "
+    "match first and never one inside a longer match, a name right after 'non' skipped; never matched: names "
+    "shared by two classes, abbreviations, names under 4 letters, one-word generic names (cancer, carcinoma, "
+    "syndrome...), non-human animal diseases, disease characteristics and susceptibilities. One approval row per "
+    "disease found, with the same date and text. The issue's MeSH therapeutic areas are not used: the EMA table "
+    "in the drugs folder (medi_approvals_ema_epar.tsv) has no therapeutic-area column, only the indication text.",
+    "- FDA approvals and labelled indications: the Orange and Purple Book rows give a first approval date but no "
+    "indication, and DrugCentral's label indications (indications.tsv) give indications but no date, so which "
+    "indication the first approval was for is unknown and never joined: an FDA approval row has an agency and a "
+    "date (or approved_before) and no indication; each labelled indication is its own row (tkg:LabelledIndication: "
+    "agency FDA, indication, no date). Both belong to the drug; only curated approvals.tsv rows state an FDA date "
+    "with its indication, from the cited label or Drugs@FDA letter.",
     "- Indications: UMLS CUI -> MONDO by SSSOM exact match when unique, else DOID -> MONDO; kept only for live "
     "MONDO 2026 classes. The SNOMED CT column of the source is never read into the output.",
     "- DrugCentral 2016 (CC BY 4.0): Ursu O. et al., Nucleic Acids Res 2017;45:D932-D939. EMA content: source "
@@ -1168,12 +1343,15 @@ README_FILES = [
      "tags stripped, salts mapped to their parent), brand names, bare xrefs"),
     ("approvals.tsv", "approvals", "first FDA approval (Orange Book or Purple Book; the Orange Book's 19820101 is "
      "approved_before 1982-01-01 with no date) and "
-     "earliest EMA EPAR listed (may be a generic's or biosimilar's), indication text shortened; no MONDO indication"),
+     "earliest EMA EPAR listed (may be a generic's or biosimilar's), indication text shortened; one EMA row per MONDO "
+     "disease the EPAR text names (none: one row without indication); FDA rows name no indication"),
     ("indications.tsv", "indications", "DrugCentral 2016 labelled indications mapped to live MONDO 2026 classes "
      "through SSSOM exact matches (UMLS CUI first, else DOID)"),
     ("targets.tsv", "targets", "human DrugCentral 2016 targets by gene symbol, with UniProt accession"),
-    ("mechanisms.tsv", "mechanisms", "drug -> human target with action type mapped to TrialKG's vocabulary; "
-     "non-human targets as target-less rows"),
+    ("mechanisms.tsv", "mechanisms", "drug -> human target (a gene symbol, or a families.tsv id) with DrugCentral's "
+     "action type; non-human targets as target-less rows"),
+    ("families.tsv", "families", "DrugCentral 2016 targets of several human genes: one family (paralogues) or "
+     "complex (subunits) each, with its member gene symbols"),
     ("mondo.tsv", "mondo", "every non-obsolete MONDO class (build_mondo_slim.py --all logic)"),
     ("sources.tsv", "sources", "source keys used here that the curated sources.tsv lacks"),
 ]
@@ -1183,8 +1361,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     """Derive every bulk table; print and return the counts."""
     args = parse_args(argv)
     stats: dict[str, object] = {}
-    ctx = derive_medic(args, stats)
     mondo, labels = mondo_rows(args.mondo_dir)
+    ctx = derive_medic(args, stats, DiseaseMatcher(mondo))
     dc = derive_drugcentral(args, ctx, labels, stats)
     out = args.out
     brand_owners = {b: ctx["ids"][r["curie"]] for r in ctx["medic"] for b in r.get("brand_label", "").split("|") if b}
@@ -1196,6 +1374,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     stats["indications"] = write_tsv(out / "indications.tsv", INDICATION_COLUMNS, dc["indications"])
     stats["targets"] = write_tsv(out / "targets.tsv", TARGET_COLUMNS, dc["targets"])
     stats["mechanisms"] = write_tsv(out / "mechanisms.tsv", MECHANISM_COLUMNS, dc["mechanisms"])
+    stats["families"] = write_tsv(out / "families.tsv", FAMILY_COLUMNS, dc["families"])
+    stats["families by kind"] = dict(sorted(Counter(r[2] for r in dc["families"]).items()))
+    stats["mechanisms by action type"] = dict(sorted(Counter(r[2] for r in dc["mechanisms"]).items()))
     stats["mondo"] = write_tsv(out / "mondo.tsv", mondo_module().HEADER, mondo)
     stats["sources"] = write_tsv(out / "sources.tsv", SOURCE_COLUMNS, EXTRA_SOURCES)
     drug_stats(ctx["drugs"], dc["extra"], ctx["approvals"], dc, stats)

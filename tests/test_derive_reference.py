@@ -127,7 +127,8 @@ def test_kinds_xrefs_and_flags(bulk):
 def test_sources_are_known_keys(bulk):
     curated = {r["key"] for r in _rows(ROOT / "ontology" / "reference" / "sources.tsv")}
     extra = {r["key"] for r in _rows(bulk / "sources.tsv")}
-    for name in ("drugs.tsv", "approvals.tsv", "indications.tsv", "mechanisms.tsv", "targets.tsv", "mondo.tsv"):
+    for name in ("drugs.tsv", "approvals.tsv", "indications.tsv", "mechanisms.tsv", "targets.tsv", "families.tsv",
+                 "mondo.tsv"):
         for row in _rows(bulk / name):
             assert set(_multi(row, "source")) <= curated | extra, (name, row)
 
@@ -185,11 +186,46 @@ def test_ema_earliest_epar_with_note_and_text(bulk):
     assert ema["indication_text"].startswith("CellCept is indicated")  # the text of the earliest EPAR
     assert "&nbsp;" not in ema["indication_text"]
     assert ema["note"].startswith("earliest EPAR listed; may be a generic's or biosimilar's")
-    assert ema["indication"] == "" and ema["source"] == "ema-epar"
+    assert ema["source"] == "ema-epar"
     assert _approval(bulk, "bortezomib", "EMA")["date"] == "2004-04-26"  # 'nan' date skipped
     unaligned = _approval(bulk, "rituximab", "EMA")
     assert unaligned["date"] == "1998-06-02" and unaligned["indication_text"] == ""
     assert not any(r["agency"] not in ("FDA", "EMA") for r in _rows(bulk / "approvals.tsv"))
+
+
+def _ema_indications(bulk: Path, drug: str) -> list[str]:
+    return [r["indication"] for r in _rows(bulk / "approvals.tsv") if r["drug"] == drug and r["agency"] == "EMA"]
+
+
+def test_ema_indication_text_is_mapped_to_mondo_by_label(bulk):
+    # "prophylaxis of acute transplant rejection": the MONDO label "transplant rejection", whole words
+    assert _ema_indications(bulk, "mycophenolate-mofetil") == ["MONDO:1010185"]
+    assert "MONDO name found in the text" in _approval(bulk, "mycophenolate-mofetil", "EMA")["note"]
+
+
+def test_ema_indication_by_exact_synonym_and_never_inside_a_negated_name(bulk):
+    # "multiple myeloma" is the DOID label exactly matching plasma cell myeloma (a mondo.tsv synonym);
+    # "non-small cell lung cancer" is not "small cell lung carcinoma" (written "cancer" for "carcinoma")
+    assert _ema_indications(bulk, "bortezomib") == ["MONDO:0009693"]
+
+
+def test_ema_text_without_a_disease_name_maps_to_nothing(bulk):
+    assert _ema_indications(bulk, "vardenafil-chebi-46295") == [""]
+    assert all(r["indication"] == "" for r in _rows(bulk / "approvals.tsv") if r["agency"] == "FDA")
+
+
+def test_disease_matcher_takes_the_longest_whole_word_match():
+    mondo = [["MONDO:1", "lung carcinoma", "", "", "", "", "", ""],
+             ["MONDO:2", "small cell lung carcinoma", "", "", "", "", "", ""],
+             ["MONDO:3", "anemia", "", "", "", "", "Anaemia", ""],
+             ["MONDO:4", "cancer", "", "", "", "", "", ""],  # one-word generic name: never matched
+             ["MONDO:5", "Example disease", "MONDO:0005583", "", "", "", "", ""],  # an animal disease
+             ["MONDO:0005583", "non-human animal disease", "", "", "", "", "", ""]]
+    matcher = dr.DiseaseMatcher(mondo)
+    assert matcher.find("Small-cell lung carcinoma with anaemia") == ["MONDO:2", "MONDO:3"]
+    assert matcher.find("lung carcinomas") == ["MONDO:1"]
+    assert matcher.find("Treatment of cancer; example disease; anemias") == ["MONDO:3"]
+    assert matcher.find("lungcarcinoma") == []
 
 
 # ------------------------------------------------------------------ indications
@@ -223,27 +259,93 @@ def test_drugcentral_only_drug_gets_a_row(bulk):
 
 
 @pytest.mark.parametrize("drugcentral, expected", [
-    ("INHIBITOR", "INHIBITOR"), ("POSITIVE ALLOSTERIC MODULATOR", "ALLOSTERIC_MODULATOR"),
-    ("GATING INHIBITOR", "INHIBITOR"), ("OPENER", "MODULATOR"), ("INVERSE AGONIST", "ANTAGONIST"),
-    ("ACTIVATOR", "MODULATOR"), ("ANTIBODY BINDING", "ANTIBODY_BINDING"), ("PARTIAL AGONIST", "PARTIAL_AGONIST"),
-    ("RELEASING AGENT", "OTHER"),
+    ("INHIBITOR", "INHIBITOR"), ("POSITIVE ALLOSTERIC MODULATOR", "POSITIVE_ALLOSTERIC_MODULATOR"),
+    ("GATING INHIBITOR", "GATING_INHIBITOR"), ("OPENER", "OPENER"), ("INVERSE AGONIST", "INVERSE_AGONIST"),
+    ("ACTIVATOR", "ACTIVATOR"), ("ANTIBODY BINDING", "ANTIBODY_BINDING"), ("PARTIAL AGONIST", "PARTIAL_AGONIST"),
+    ("RELEASING AGENT", "RELEASING_AGENT"),
 ])
-def test_action_type_mapping(drugcentral, expected):
+def test_action_types_are_kept_as_drugcentral_states_them(drugcentral, expected):
     assert dr.ACTION_TYPES[drugcentral] == expected
+
+
+def test_every_action_type_is_an_ontology_term_grouped_under_the_broad_one():
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    from kg.emit.reference import ACTION_TYPES
+    from kg.namespace import TKG
+
+    tbox = Graph().parse(ROOT / "ontology" / "trialkg.ttl")
+    assert set(dr.ACTION_TYPES.values()) <= set(ACTION_TYPES)
+    for code, term in ACTION_TYPES.items():
+        assert str(tbox.value(term, SKOS.notation)) == code
+    assert (TKG.ActionOpener, SKOS.broader, TKG.ActionModulator) in tbox
+    assert (TKG.ActionInverseAgonist, SKOS.broader, TKG.ActionAntagonist) in tbox
+    assert (TKG.ActionPositiveAllostericModulator, SKOS.broader, TKG.ActionAllostericModulator) in tbox
 
 
 def test_mechanism_rows(bulk):
     mech = {(r["drug"], r["target"]): r for r in _rows(bulk / "mechanisms.tsv")}
-    assert mech[("ciclosporin", "GABRA1")]["action_type"] == "ALLOSTERIC_MODULATOR"
-    assert mech[("ciclosporin", "CACNA1C")]["action_type"] == "MODULATOR"  # OPENER, complex split by gene
-    assert mech[("ciclosporin", "CACNA1D")]["description"] == "opener of Voltage-gated L-type calcium channel"
+    assert mech[("ciclosporin", "GABRA1")]["action_type"] == "POSITIVE_ALLOSTERIC_MODULATOR"
+    opener = mech[("ciclosporin", "voltage-gated-l-type-calcium-channel")]  # one family target, not one per gene
+    assert opener["action_type"] == "OPENER"
+    assert opener["description"] == "opener of Voltage-gated L-type calcium channel"
+    assert ("ciclosporin", "CACNA1C") not in mech and ("ciclosporin", "CACNA1D") not in mech
     assert mech[("mycophenolate-mofetil", "IMPDH1")]["description"] == \
         "inhibitor of Inosine-5'-monophosphate dehydrogenase 1"
-    assert mech[("examplidine", "HRH1")]["action_type"] == "ANTAGONIST"
+    assert mech[("examplidine", "HRH1")]["action_type"] == "INVERSE_AGONIST"
     nalidixic = mech[("nalidixic-acid", "")]  # bacterial target: no target node, described
     assert nalidixic["action_type"] == "INHIBITOR" and "non-human" in nalidixic["description"]
     allowed = set(dr.ACTION_TYPES.values()) | {"CELL_DEPLETION", "IMMUNOMODULATOR"}
     assert {r["action_type"] for r in mech.values()} <= allowed
+
+
+def test_multi_gene_target_is_one_family_or_complex_with_members(bulk):
+    families = {r["id"]: r for r in _rows(bulk / "families.tsv")}
+    channel = families["voltage-gated-l-type-calcium-channel"]  # paralogous alpha-1 subunits
+    assert channel["kind"] == "FAMILY" and channel["members"] == "CACNA1C|CACNA1D"
+    assert channel["label"] == "Voltage-gated L-type calcium channel"
+    gaba = families["gaba-a-receptor-alpha-1-beta-2-gamma-2"]  # subunit composition in the name
+    assert gaba["kind"] == "COMPLEX" and gaba["members"] == "GABRA1|GABRB2|GABRG2"
+    mech = [r for r in _rows(bulk / "mechanisms.tsv") if r["drug"] == "examplidine"]
+    assert {(r["target"], r["action_type"]) for r in mech} == {
+        ("HRH1", "INVERSE_AGONIST"), ("gaba-a-receptor-alpha-1-beta-2-gamma-2", "POSITIVE_ALLOSTERIC_MODULATOR")}
+    symbols = {r["symbol"] for r in _rows(bulk / "targets.tsv")}
+    for family in families.values():
+        assert set(family["members"].split("|")) <= symbols  # every member is a human target row
+        assert family["id"] not in symbols
+
+
+@pytest.mark.parametrize("name, family, genes, kind", [
+    ("Voltage-gated potassium channel", "Ion channel", ["KCNA1", "KCNB1"], "FAMILY"),
+    ("Phosphodiesterase 4", "Enzyme", ["PDE4A", "PDE4B"], "FAMILY"),
+    ("JAK3/JAK1", "Kinase", ["JAK1", "JAK3"], "FAMILY"),
+    ("Sulfonylurea receptor 1, Kir6.2", "Ion channel", ["ABCC8", "KCNJ11"], "COMPLEX"),
+    ("Muscle-type nicotinic acetylcholine receptor", "Ion channel", ["CHRNA1", "CHRNB1", "CHRND"], "COMPLEX"),
+    ("Glutamate receptor ionotropic AMPA", "Ion channel", ["GRIA1", "GRIA2"], "FAMILY"),
+    ("Interleukin-6 receptor", "Membrane receptor", ["IL6R", "IL6ST"], "COMPLEX"),
+    ("DNA polymerase (alpha/delta/epsilon)", "Enzyme", ["POLA1", "POLD1", "POLE"], "FAMILY"),
+])
+def test_family_kind(name, family, genes, kind):
+    assert dr.family_kind(name, family, genes) == kind
+
+
+def test_family_node_is_a_target_with_member_targets():
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDF, RDFS
+
+    from kg import iri
+    from kg.emit.reference import _target_family
+    from kg.namespace import TKG
+    from kg.refdata import TargetFamily
+
+    g = Graph()
+    _target_family(g, TargetFamily("voltage-gated-l-type-calcium-channel", "Voltage-gated L-type calcium channel",
+                                   "FAMILY", ("CACNA1C", "CACNA1D"), ("drugcentral2016",)))
+    node = iri.entity("target", "voltage-gated-l-type-calcium-channel")
+    assert {TKG.Target, TKG.TargetFamily} <= set(g.objects(node, RDF.type))
+    assert set(g.objects(node, TKG.hasMemberTarget)) == {iri.entity("target", "CACNA1C"), iri.entity("target", "CACNA1D")}
+    assert g.value(node, RDFS.label) == Literal("Voltage-gated L-type calcium channel", lang="en")
 
 
 def test_targets_are_human_genes(bulk):

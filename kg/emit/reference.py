@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
 from kg import iri
 from kg.namespace import TKG
-from kg.refdata import Approval, Condition, Drug, Indication, Mechanism, MondoClass, Reference
+from kg.refdata import Approval, Condition, Drug, Indication, Mechanism, MondoClass, Reference, TargetFamily
 
 OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 SCHEMA = Namespace("http://schema.org/")
@@ -25,6 +25,9 @@ DRUG_KIND_CLASS = {
     "DRUG_CLASS": TKG.DrugClass,
     "OTHER": TKG.Drug,
 }
+# Action-type codes (skos:notation of the tkg:ActionType individuals) -> terms: TrialKG's own (CELL_DEPLETION,
+# IMMUNOMODULATOR) and each DrugCentral action type as DrugCentral states it; the ontology groups the narrow
+# ones under the broad ones with skos:broader (OPENER -> MODULATOR, INVERSE_AGONIST -> ANTAGONIST).
 ACTION_TYPES = {
     "INHIBITOR": TKG.ActionInhibitor, "ANTAGONIST": TKG.ActionAntagonist,
     "AGONIST": TKG.ActionAgonist, "PARTIAL_AGONIST": TKG.ActionPartialAgonist,
@@ -32,7 +35,16 @@ ACTION_TYPES = {
     "ALLOSTERIC_MODULATOR": TKG.ActionAllostericModulator,
     "ANTIBODY_BINDING": TKG.ActionAntibodyBinding, "CELL_DEPLETION": TKG.ActionCellDepletion,
     "IMMUNOMODULATOR": TKG.ActionImmunomodulator, "OTHER": TKG.ActionOther,
+    "GATING_INHIBITOR": TKG.ActionGatingInhibitor, "INVERSE_AGONIST": TKG.ActionInverseAgonist,
+    "POSITIVE_MODULATOR": TKG.ActionPositiveModulator, "NEGATIVE_MODULATOR": TKG.ActionNegativeModulator,
+    "OPENER": TKG.ActionOpener, "ACTIVATOR": TKG.ActionActivator,
+    "POSITIVE_ALLOSTERIC_MODULATOR": TKG.ActionPositiveAllostericModulator,
+    "NEGATIVE_ALLOSTERIC_MODULATOR": TKG.ActionNegativeAllostericModulator,
+    "ALLOSTERIC_ANTAGONIST": TKG.ActionAllostericAntagonist,
+    "RELEASING_AGENT": TKG.ActionReleasingAgent, "SUBSTRATE": TKG.ActionSubstrate,
 }
+# families.tsv kind -> class; typed tkg:Target as well, so that queries over targets need no reasoner.
+FAMILY_CLASS = {"FAMILY": TKG.TargetFamily, "COMPLEX": TKG.ProteinComplex}
 MEDDRA_LEVELS = {"SOC": TKG.MedDRA_SOC, "HLGT": TKG.MedDRA_HLGT, "HLT": TKG.MedDRA_HLT,
                  "PT": TKG.MedDRA_PT, "LLT": TKG.MedDRA_LLT}
 
@@ -92,8 +104,24 @@ def _mechanism(g: Graph, m: Mechanism) -> None:
     _sources(g, node, m.source)
 
 
+def _target_family(g: Graph, f: TargetFamily) -> None:
+    """A family or complex target: one node the mechanism points to, its genes' targets as members."""
+    node = iri.entity("target", f.id)
+    g.add((node, RDF.type, TKG.Target))
+    g.add((node, RDF.type, FAMILY_CLASS.get(f.kind, TKG.TargetFamily)))
+    g.add((node, RDFS.label, Literal(f.label, lang="en")))
+    for member in f.members:
+        g.add((node, TKG.hasMemberTarget, iri.entity("target", member)))
+    _sources(g, node, f.source)
+
+
 def approval_iri(a: Approval) -> URIRef:
-    return iri.entity("approval", f"{a.drug}-{a.agency.lower()}-{a.indication}-{a.date or 'before-' + a.approved_before}")
+    """One node per decision: a dated approval listing several indications (an EPAR naming several
+    diseases) is one approval with several tkg:approvedIndication; an undated one is told apart by its
+    indication."""
+    when = a.date or f"before-{a.approved_before}"
+    return iri.entity("approval", f"{a.drug}-{a.agency.lower()}-{when}" if when != "before-" and a.date
+                      else f"{a.drug}-{a.agency.lower()}-{a.indication}-{when}")
 
 
 def _approval(g: Graph, a: Approval) -> None:
@@ -188,6 +216,8 @@ def _other_entities(g: Graph, ref: Reference) -> None:
             if x:
                 g.add((node, OBOINOWL.hasDbXref, Literal(x)))
         _sources(g, node, t.source)
+    for f in ref.target_families:
+        _target_family(g, f)
     for c in ref.cell_types:
         node = iri.entity("cell", c.id)
         g.add((node, RDF.type, TKG.CellType))

@@ -41,7 +41,9 @@ def corpus_graph(store: ox.Store) -> nx.MultiDiGraph:
     """
     vocab = vocabulary(store)
     found = scan(store, vocab)
-    flat = {e for e in found.reference if e[1] not in HIERARCHY_PREDICATES}
+    # tkg:approvedFor repeats hasApproval/approvedIndication in one hop: followed from every drug of the
+    # documents it would draw every disease an EPAR names.
+    flat = {e for e in found.reference if e[1] not in HIERARCHY_PREDICATES and e[1] != str(TKG.approvedFor)}
     doc = {e for e in found.document if e[1] not in HIERARCHY_PREDICATES}
     touching = {e for e in flat if e[0] in found.corpus}
     nodes = {n for s, _, o in doc | touching for n in (s, o)}
