@@ -15,7 +15,7 @@ def test_parameters_are_bound_inside_sub_selects():
     term = ox.NamedNode("http://purl.obolibrary.org/obo/MONDO_0009693")
     text = named_queries()["drug-repurposing"].text
     bound = bind_values(text, {"approvedClass": term})
-    assert bound.count(values_clause({"approvedClass": term})) == text.count("WHERE {") == 2
+    assert bound.count(values_clause({"approvedClass": term})) == text.count("WHERE {") == 3
 
 
 def test_label_lookup_finds_what_the_scan_finds(corpus_store):

@@ -106,6 +106,10 @@ def _concatenated(text: str) -> dict[str, str]:
         if separators:
             out[m.group(1)] = separators[-1]
         start = m.end()
+    # An aggregate filled in outside its sub-select (BIND(IF(COALESCE(?ids, "") ...) AS ?identifiers)).
+    for inner, outer in re.findall(r"BIND\((?:IF\()?COALESCE\(\?(\w+)[^\n]*? AS \?(\w+)\)", text):
+        if inner in out:
+            out[outer] = out[inner]
     return out
 
 
