@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kg.data.corpus
-from kg.model import Identifier, StudyDate, to_json
+from kg.model import Identifier, SourceError, StudyDate, to_json
 from kg.sources._common import clean_text, normalize_status, phases_in
 from kg.sources.clinconnect import detect, parse_clinconnect, parse_document
 
@@ -125,6 +125,56 @@ _LINES = st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=20)), max_
 @given(_LINES)
 def test_any_text_parses_with_spans_inside_it(lines: list[str]) -> None:
     text = "\n".join(lines)
-    record = parse_clinconnect(text)
+    try:
+        record = parse_clinconnect(text)
+    except SourceError as exc:  # a page with no title and no values
+        assert "no title" in str(exc)
+        return
     size = len(clean_text(text))
     assert all(0 <= (s.start or 0) <= (s.end or 0) <= size for s in record.spans.values())
+
+
+def _cc(title: str = "Drug X for Disease Y", trial: str = "Search / Trial NCT01234567\n", body: str = "") -> str:
+    return (f"ClinConnect ClinConnect Logo\n{trial}{title}\nLaunched by Acme · May 7, 2025\n"
+            f"Trial Information\nRecruiting\nPhase 2\n{body}Gender\nALL\n")
+
+
+def test_older_layout_description_is_the_summary_not_keywords() -> None:
+    record = parse_clinconnect(_cc(body="Keywords\nSystemic Sclerosis Lung Fibrosis\nDescription\n"
+                                        "First paragraph.\n\nSecond paragraph.\n"))
+    assert record.keywords == ("Systemic Sclerosis Lung Fibrosis",)
+    assert record.summary == "First paragraph.\n\nSecond paragraph."
+    assert detect("ClinConnect ClinConnect Logo\nA title\nDescription\nText.\n")
+
+
+@pytest.mark.parametrize("title,acronym", [
+    ("Drug X in Membranous Nephropathy (The MONET Study-)", "MONET"),
+    ("Drug X in Adolescents Living With HIV", None),  # a title word, not an acronym
+])
+def test_title_acronym(title: str, acronym: str | None) -> None:
+    record = parse_clinconnect(_cc(title=title))
+    assert (record.title, record.acronym) == (title, acronym)
+
+
+def test_page_without_identifier_is_read_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    record = parse_clinconnect(_cc(trial=""))
+    assert record.registry_ids == () and record.title == "Drug X for Disease Y"
+    assert record.sponsor == "Acme" and record.status == "RECRUITING"
+    assert "no registry identifier" in caplog.text
+
+
+def test_no_title_and_no_values_is_refused() -> None:
+    with pytest.raises(SourceError, match="no title"):
+        parse_clinconnect("ClinConnect ClinConnect Logo\nTrial Information\nGender\n")
+
+
+UNSEEN = sorted((FIXTURES / "unseen").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", UNSEEN, ids=lambda p: p.stem)
+def test_unseen_documents_match_their_expected_fields(path: Path) -> None:
+    want = json.loads(path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8"))
+    got = to_json(parse_clinconnect(path.read_text(encoding="utf-8")))
+    assert [{"scheme": i["scheme"], "value": i["value"]} for i in got["registry_ids"]] == want["registry_ids"]
+    for key in ("title", "acronym", "status", "phases", "study_type", "countries", "sponsor", "summary"):
+        assert got[key] == want[key], key

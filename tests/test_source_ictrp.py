@@ -118,3 +118,66 @@ def test_text_without_main_id_or_title_is_an_error() -> None:
 def test_parse_document_returns_one_record() -> None:
     records = ictrp.parse_document(read(CASES[3]))
     assert len(records) == 1 and records[0].format == "ictrp"
+
+
+def _record(countries: str = "France", title: str = "A trial of drug X", main_id: str = "ISRCTN12345678") -> str:
+    return (f"Register: ISRCTN\nMain ID: {main_id}\nPrimary sponsor: Acme\nPublic title: {title}\n"
+            f"Recruitment status: Recruiting\nCountries of recruitment\n{countries}\nContacts\n")
+
+
+@pytest.mark.parametrize("line,countries", [
+    ("Argentina Austria Belgium Canada France Germany Israel Italy",
+     ("Argentina", "Austria", "Belgium", "Canada", "France", "Germany", "Israel", "Italy")),
+    ("Belgium Korea, Republic of United Kingdom United States",
+     ("Belgium", "Korea, Republic of", "United Kingdom", "United States")),
+    ("France Turkey Spain", ("France", "Turkey", "Spain")),  # a name the list lacks, between two it has
+    ("United States", ("United States",)),  # one multi-word country stays one
+    ("Korea, Republic of", ("Korea, Republic of",)),
+    ("Bosnia and Herzegovina", ("Bosnia and Herzegovina",)),
+    ("Germany;Poland", ("Germany", "Poland")),
+])
+def test_one_country_per_value(line: str, countries: tuple[str, ...]) -> None:
+    text = _record(countries=line)
+    record = ictrp.parse_ictrp(text)
+    assert record.countries == countries
+    for i, name in enumerate(countries):
+        span = record.spans[f"countries[{i}]"]
+        assert text[span.start:span.end] == name
+
+
+@pytest.mark.parametrize("title,acronym", [
+    ("Abatacept in early diffuse cutaneous systemic sclerosis - The ASCENT Study-", "ASCENT"),
+    ("Biologic therapies in childhood uveitis: a national outcomes registry CORAL", "CORAL"),
+    ("Rituximab in pemphigus (Ritux 3)", "Ritux 3"),
+    ("Decitabine in newly diagnosed primary immune thrombocytopenia (ITP)", None),
+    ("Cabotegravir in adolescents living with HIV", None),
+    ("Iptacopan in C3 glomerulopathy (Part 2)", None),
+])
+def test_acronym_written_forms(title: str, acronym: str | None) -> None:
+    record = ictrp.parse_ictrp(_record(title=title))
+    assert (record.title, record.acronym) == (title, acronym)
+
+
+def test_chictr_group_labels_are_not_intervention_names() -> None:
+    text = _record() + "Intervention(s)\nExperimental group:Decitabine;Control group:Dexamethasone;\n"
+    assert [i.name for i in ictrp.parse_ictrp(text).interventions] == ["Decitabine", "Dexamethasone"]
+
+
+def test_record_without_main_id_is_read_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    record = ictrp.parse_ictrp(_record(main_id=""))
+    assert record.registry_ids == () and record.title == "A trial of drug X"
+    assert "no registry identifier" in caplog.text
+
+
+UNSEEN = sorted((FIXTURES / "unseen").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", UNSEEN, ids=lambda p: p.stem)
+def test_unseen_documents_match_their_expected_fields(path: Path) -> None:
+    want = json.loads(path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8"))
+    got = to_json(ictrp.parse_ictrp(path.read_text(encoding="utf-8")))
+    assert [i["value"] for i in got["registry_ids"]] == [i["value"] for i in want["registry_ids"]]
+    assert [c["name"] for c in got["conditions"]] == want["conditions"]
+    assert [i["name"] for i in got["interventions"]] == want["interventions"]
+    for key in ("title", "acronym", "status", "phases", "study_type", "countries", "sponsor", "summary"):
+        assert got[key] == want[key], key

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kg.data.corpus
-from kg.model import Identifier, to_json
+from kg.model import Identifier, SourceError, to_json
 from kg.sources._common import arm_role, clean_text, normalize_status, phases_in
 from kg.sources.veeva import detect, parse_document, parse_veeva
 
@@ -154,6 +154,75 @@ _LINES = st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=20)), max_
 @given(_LINES)
 def test_any_text_parses_with_spans_inside_it(lines: list[str]) -> None:
     text = "\n".join(lines)
-    record = parse_veeva(text)
+    try:
+        record = parse_veeva(text)
+    except SourceError as exc:  # a page with no title and no values
+        assert "no title" in str(exc)
+        return
     size = len(clean_text(text))
     assert all(0 <= (s.start or 0) <= (s.end or 0) <= size for s in record.spans.values())
+
+
+_PAGE = "ClinicalTrials.Veeva\nMenu\n{title}\nAcme Pharma\n{status}\n{value}\nStudy type\n{kind}\n" \
+        "Identifiers\nNCT01234567\nTrial design\nFunder types\nIndustry\n"
+
+
+def _page(title: str = "A Trial of Drug X", status: str = "Status and phase", value: str = "Enrolling",
+          kind: str = "Interventional") -> str:
+    return _PAGE.format(title=title, status=status, value=value, kind=kind)
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("Drug X in Pemphigus (The PALMA Study-)", ("Drug X in Pemphigus", "PALMA")),
+    ("Drug X in Pemphigus (Ritux 3)", ("Drug X in Pemphigus", "Ritux 3")),
+    ("Drug X in Pregnancy: a European Registry SABRE", ("Drug X in Pregnancy: a European Registry SABRE", "SABRE")),
+    ("Drug X in Adults (Part 2)", ("Drug X in Adults (Part 2)", None)),  # a part number
+    ("Drug X in Adults With HIV", ("Drug X in Adults With HIV", None)),  # a title word
+    ("Drug X in Immune Thrombocytopenia (ITP)", ("Drug X in Immune Thrombocytopenia (ITP)", None)),
+])
+def test_acronym_written_forms(title: str, expected: tuple[str, str | None]) -> None:
+    record = parse_veeva(_page(title=title))
+    assert (record.title, record.acronym) == expected
+
+
+def test_observational_bare_status_heading() -> None:
+    record = parse_veeva(_page(status="Status", value="Completed", kind="Observational"))
+    assert (record.status, record.phases, record.study_type) == ("COMPLETED", (), "OBSERVATIONAL")
+    assert record.sponsor == "Acme Pharma"
+    assert detect(_page(status="Status", value="Completed", kind="Observational"))
+
+
+def test_labels_without_values_keep_the_title_and_warn(caplog: pytest.LogCaptureFixture) -> None:
+    text = ("ClinicalTrials.Veeva\nMenu\nAbatacept After Haploidentical Transplantation\nStatus and phase\n"
+            "Conditions\nTreatments\nStudy type\nFunder types\nIdentifiers\nDetails and patient eligibility\n"
+            "About\nTrial design\nTrial contacts and locations\n")
+    record = parse_veeva(text)
+    assert record.title == "Abatacept After Haploidentical Transplantation"
+    assert (record.sponsor, record.registry_ids, record.status, record.conditions) == (None, (), None, ())
+    assert "no field values" in caplog.text
+
+
+def test_no_identifier_is_not_invented(caplog: pytest.LogCaptureFixture) -> None:
+    record = parse_veeva(_page().replace("Identifiers\nNCT01234567\n", ""))
+    assert record.registry_ids == () and record.status == "RECRUITING"
+    assert "no registry identifier" in caplog.text
+
+
+def test_no_title_and_no_values_is_refused() -> None:
+    with pytest.raises(SourceError, match="no title"):
+        parse_veeva("ClinicalTrials.Veeva\nMenu\nStatus and phase\nConditions\nTreatments\nIdentifiers\n")
+
+
+UNSEEN = sorted((FIXTURES / "unseen").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", UNSEEN, ids=lambda p: p.stem)
+def test_unseen_documents_match_their_expected_fields(path: Path) -> None:
+    want = json.loads(path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8"))
+    record = parse_veeva(path.read_text(encoding="utf-8"))
+    got = to_json(record)
+    assert [{"scheme": i["scheme"], "value": i["value"]} for i in got["registry_ids"]] == want["registry_ids"]
+    assert [c["name"] for c in got["conditions"]] == want["conditions"]
+    assert [i["name"] for i in got["interventions"]] == want["interventions"]
+    for key in ("title", "acronym", "status", "phases", "study_type", "countries", "sponsor", "summary"):
+        assert got[key] == want[key], key

@@ -5,6 +5,7 @@ and the mapping of registry wording onto the controlled vocabularies of
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -206,3 +207,136 @@ def strip_contacts(text: str) -> str:
 def scrub_emails(text: str) -> str:
     """The text with each e-mail address replaced by :data:`EMAIL_MARK`."""
     return EMAIL_RE.sub(EMAIL_MARK, text) if "@" in text else text
+
+
+# Country names (ISO 3166-1 short, common and official names) with the source in the file's header.
+COUNTRY_NAMES_FILE = "countries.txt"
+_COUNTRY_TOKEN_RE = re.compile(r"[^\s,;]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> dict[tuple[str, ...], None]:
+    """Every country name of the reference file as a tuple of lower-cased tokens."""
+    from kg.resources import reference_dir
+
+    names: dict[tuple[str, ...], None] = {}
+    rows = (reference_dir() / COUNTRY_NAMES_FILE).read_text(encoding="utf-8").splitlines()
+    for row in rows[1:]:
+        if row.startswith("#") or row.startswith("alpha_2\t"):
+            continue
+        for name in row.split("\t")[1:]:
+            if name:
+                names[tuple(t.lower() for t in _COUNTRY_TOKEN_RE.findall(name))] = None
+    return names
+
+
+def split_countries(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each country a value names: one pair unless it is a run of several names.
+
+    A run such as "Argentina Austria Belgium" or "Belgium Korea, Republic of Spain" is cut at the
+    names of the reference list, longest name first at each position; words between two known
+    names stay one value. A value naming fewer than two known countries is kept whole.
+    """
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _COUNTRY_TOKEN_RE.finditer(text)]
+    names = _country_names()
+    longest = max(map(len, names), default=0)
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            if tuple(t[2] for t in tokens[i:i + n]) in names:
+                found.append((i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    if len(found) < 2:
+        return [(0, len(text))] if text.strip() else []
+    pieces: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in found:
+        if a > pos:  # words no known name covers: one value of their own
+            pieces.append((pos, a))
+        pieces.append((a, b))
+        pos = b
+    if pos < len(tokens):
+        pieces.append((pos, len(tokens)))
+    return [(tokens[a][0], tokens[b - 1][1]) for a, b in pieces]
+
+
+# Words that name the study itself: "... Registry SABLE", "(The DART Study-)".
+STUDY_WORDS = ("study", "trial", "registry", "cohort", "program", "programme", "project", "survey")
+# Words that with a number name a part of the study or of the disease, not the study:
+# "(Part 2)", "(Phase 3)", "(Type 1)".
+PART_WORDS = ("part", "phase", "type", "stage", "grade", "cohort", "arm", "group", "step", "period",
+              "study", "trial", "version", "wave", "year", "week", "day", "class", "level")
+_ROMAN_RE = re.compile(r"^[IVX]+$")
+_STUDY_WORD_RE = "|".join(STUDY_WORDS)
+# "(X)" or " - X" closing a title; the group is what the title adds.
+_TRAILING_RE = re.compile(r"(?:\s\(([^()]{2,40})\)|\s[-–]\s+((?:(?!\s[-–]\s)[^()]){2,40}?))\s*$")
+_THE_STUDY_RE = re.compile(rf"^(?:the\s+)?(\S+)\s+(?:{_STUDY_WORD_RE})\s*[-–:]?$", re.I)
+_WORD_NUMBER_RE = re.compile(r"^([A-Z][\w-]{1,20})\s+(\d{1,2}|[IVX]{1,4})$")
+_APPENDED_RE = re.compile(rf"\b(?:{_STUDY_WORD_RE})\s+([A-Z][A-Z0-9-]{{2,19}})\s*$", re.I)
+
+
+def _capitals(word: str) -> int:
+    return sum(c.isupper() for c in word)
+
+
+def _abbreviates(short: str, before: str) -> bool:
+    """Whether ``short`` abbreviates the words right before it ("COPD", "ITP" after their terms).
+
+    Each word, last first, gives a run of the letters: its first letter, then letters inside it in
+    order (so "thrombocytopenia" gives "tp"); "of", "and", "the" may give nothing.
+    """
+    letters = re.sub(r"[^a-z0-9]", "", short.lower())
+    words = [w.lower() for w in re.split(r"[\s\-/]+", before) if w]
+    skippable = {"of", "and", "the", "in", "with", "for", "to", "a", "an", "&"}
+
+    def subsequence(part: str, word: str) -> bool:
+        it = iter(word)
+        return all(c in it for c in part)
+
+    @functools.lru_cache(maxsize=None)
+    def fits(end: int, wi: int) -> bool:  # letters[:end] from words[:wi]
+        if end == 0:
+            return True
+        if wi == 0:
+            return False
+        word = re.sub(r"[^a-z0-9]", "", words[wi - 1])
+        if not word:
+            return fits(end, wi - 1)
+        for start in range(end - 1, -1, -1):
+            part = letters[start:end]
+            if part[0] == word[0] and subsequence(part[1:], word[1:]) and fits(start, wi - 1):
+                return True
+        return words[wi - 1] in skippable and fits(end, wi - 1)
+
+    return bool(letters) and len(words) < 200 and fits(len(letters), len(words))
+
+
+def title_acronym(title: str) -> tuple[int, int, int] | None:
+    """Where a title's acronym is: (start of the part naming it, acronym start, acronym end).
+
+    Written forms: "... (NET-CD38)", "... (The DART Study-)", "... (Ritux 3)", "... - ACRONYM",
+    and one appended after a word naming the study ("... Registry SABLE"). Not taken: a
+    parenthesis that abbreviates the words before it ("... Pulmonary Disease (COPD)"), a part
+    number ("(Part 2)"), a word with fewer than two capitals.
+    """
+    m = _TRAILING_RE.search(title)
+    if m:
+        group = 1 if m.group(1) is not None else 2
+        inner, at = m.group(group), m.start(group)
+        inner_stripped = inner.rstrip()
+        if (s := _THE_STUDY_RE.match(inner_stripped)) and _capitals(s.group(1)) >= 2:
+            return m.start(), at + s.start(1), at + s.end(1)
+        if (w := _WORD_NUMBER_RE.match(inner_stripped)) and w.group(1).lower() not in PART_WORDS:
+            return m.start(), at, at + len(inner_stripped)
+        if (" " not in inner_stripped and _capitals(inner_stripped) >= 2
+                and not _ROMAN_RE.match(inner_stripped)
+                and not _abbreviates(inner_stripped, title[:m.start()])):
+            return m.start(), at, at + len(inner_stripped)
+    a = _APPENDED_RE.search(title)
+    if a and a.group(1).isupper() and not _ROMAN_RE.match(a.group(1)):
+        return len(title.rstrip()), a.start(1), a.end(1)
+    return None

@@ -17,21 +17,27 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import Any
 
-from kg.model import Eligibility, Identifier, Span, StudyDate, StudyRecord
+from kg.model import Eligibility, Identifier, SourceError, Span, StudyDate, StudyRecord
 from kg.sources._common import (
     Line, Sections, part_span, section_values, classify_identifier, clean_text, id_scheme, normalize_status, phases_in,
-    sort_phases, span_of, split_lines,
+    sort_phases, span_of, split_lines, title_acronym,
 )
+
+log = logging.getLogger(__name__)
 
 # Section headings of the ClinConnect trial page, lower-cased ("About <sponsor>" is matched apart).
 HEADINGS = (
     "trial information", "keywords", "clinconnect summary", "gender", "eligibility criteria",
-    "locations", "patients applied", "timeline",
+    "locations", "patients applied", "timeline", "description",
 )
+# Summary sections: the current layout's "ClinConnect Summary", else the older layout's
+# "Description" (which the page printed where the summary now stands).
+SUMMARY_HEADINGS = ("clinconnect summary", "description")
 # "Timeline" labels -> (StudyDate kind, estimated); "First submit" is the registry submission.
 TIMELINE_KINDS = {
     "first submit": ("registration", None), "trial launched": ("launched", None),
@@ -115,6 +121,9 @@ def _head(head: list[Line], spans: Spans) -> dict[str, Any]:
                 out["dates"].append(StudyDate("launched", _iso(launch.group("when"))))
         elif "title" not in out and (seen_trial or not _key(line.text).startswith("clinconnect")):
             out["title"], spans["title"] = line.stripped, line.span()
+            if where := title_acronym(line.stripped):
+                out["acronym"] = line.stripped[where[1]:where[2]]
+                spans["acronym"] = part_span(line, out["acronym"], last=True)
     return out
 
 
@@ -217,9 +226,13 @@ def parse_clinconnect(text: str) -> StudyRecord:
     _timeline(sections, dates, spans)
     keywords = section_values(sections, "keywords")
     spans.update({f"keywords[{i}]": line.span() for i, line in enumerate(keywords)})
+    summary = next((s for name in SUMMARY_HEADINGS if (s := _text(sections, name, spans, "summary"))), None)
+    if not fields.get("title") and not keywords and not summary and not fields.get("sponsor"):
+        raise SourceError("ClinConnect page with no title and no field values")
+    if not fields["registry_ids"]:
+        log.warning("ClinConnect page %r has no registry identifier", fields.get("title"))
     return StudyRecord(
-        format="clinconnect", keywords=tuple(line.stripped for line in keywords),
-        summary=_text(sections, "clinconnect summary", spans, "summary"),
+        format="clinconnect", keywords=tuple(line.stripped for line in keywords), summary=summary,
         eligibility=_eligibility(sections, spans), dates=tuple(dates), language="en",
         spans=spans, **fields,
     )
@@ -236,7 +249,7 @@ def detect(text: str) -> bool:
     marks = (
         any(line.startswith("clinconnect") and "logo" in line for line in lines),
         any(_TRIAL_RE.match(line) for line in lines),
-        "clinconnect summary" in lines,
+        "clinconnect summary" in lines or "description" in lines,
         any(line.startswith("launched by ") and "·" in line for line in lines),
     )
     return sum(marks) >= 2

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from typing import Any
@@ -30,10 +31,12 @@ from typing import Any
 from kg.model import (Condition, Eligibility, Enrollment, Identifier, Intervention, MeddraTerm,
                       Outcome, SourceError, Span, StudyDate, StudyRecord)
 from kg.sources._common import (classify_identifier, clean_text, id_scheme, normalize_status,
-                                phases_in, sort_phases)
+                                phases_in, sort_phases, split_countries, title_acronym)
 from kg.sources._ictrp_page import (ABSENT, Frag, items, iso_date, join, label_of, read_page, split_on,
                                     value)
 from kg.sources.letter import guess_language
+
+log = logging.getLogger(__name__)
 
 # Top labels and headings of the ICTRP record page: three of them at line starts mark a record.
 DETECT_MARKS = ("main id:", "public title:", "scientific title:", "date of registration:",
@@ -80,7 +83,8 @@ OUTCOME_LABELS = {"main objective": "objective", "secondary objective": "objecti
                   "primary end point(s)": "measure", "secondary end point(s)": "measure",
                   "timepoint(s) of evaluation of this end point": "time"}
 # First words of the ordinal labels of free-text interventions ("Group 1:", "Control Intervention1:").
-ARM_LABEL_WORDS = ("group", "arm", "cohort", "intervention", "control")
+# ChiCTR writes "Experimental group:X;Control group:Y".
+ARM_LABEL_WORDS = ("group", "arm", "cohort", "intervention", "control", "experimental")
 
 # A MedDRA line: "MedDRA version: 21.0 Level: PT Classification code 10025135 Term: Lupus ...
 # System Organ Class: 10028395 - Musculoskeletal ...". Read in two steps (see meddra_fields): as one
@@ -91,7 +95,6 @@ MEDDRA_HEAD_RE = re.compile(
 MEDDRA_SOC_RE = re.compile(r"System Organ Class:\s*(?P<soc_code>\d+)?\s*-?\s*(?P<soc_name>.*)$", re.I)
 EUCTR_PHASE_RE = re.compile(r"\((phase\s+[iv]+)\):\s*(yes|no)", re.I)
 PHASE_RANGE_RE = re.compile(r"\b(phase\s*)([1-4]|iv|i{1,3})\s*[/-]\s*([1-4]|iv|i{1,3})\b", re.I)
-ACRONYM_RE = re.compile(r"(?:\(([^()\s]{2,20})\)|\s-\s([^\s()]{2,20}))\s*$")
 EUDRACT_RE = re.compile(r"\d{4}-\d{6}-\d{2}")
 # "... [Time Frame: 12 weeks]" or "...; Time point: 12 weeks" at the end of an outcome. The match
 # starts only where a whitespace run starts (the leftmost match always does) and no quantifier
@@ -133,12 +136,9 @@ class Builder:
 
 
 def acronym(title: Frag) -> Frag | None:
-    """The acronym a title ends with, in parentheses or after " - " (two capitals or more)."""
-    m = ACRONYM_RE.search(title.text)
-    if not m or sum(c.isupper() for c in (m[1] or m[2])) < 2:
-        return None
-    group = 1 if m[1] else 2
-    return title.cut(m.start(group), m.end(group))
+    """The acronym a title names, in one of its written forms (see ``title_acronym``)."""
+    where = title_acronym(title.text)
+    return title.cut(where[1], where[2]) if where else None
 
 
 def enrollment(f: Frag) -> Enrollment:
@@ -390,8 +390,13 @@ def read_lists(b: Builder, sections: dict[str, list[Frag | None]]) -> None:
                          ("collaborators", "collaborators")):
         for f in filter(None, sections.get(section, [])):
             for piece in split_on(f):
-                if piece.text.lower() not in ABSENT:
-                    b.add(key, piece.text, piece)
+                if piece.text.lower() in ABSENT:
+                    continue
+                # A copied page may run the country lines together: one value per country.
+                cuts = split_countries(piece.text) if key == "countries" else [(0, len(piece.text))]
+                for a, z in cuts:
+                    country = piece.cut(a, z)
+                    b.add(key, country.text, country)
     for f in filter(None, sections.get("results", [])):
         lv = label_of(f)
         if lv and lv[0] in DATE_LABELS and lv[1].text:
@@ -432,6 +437,8 @@ def parse_ictrp(text: str) -> StudyRecord:
     for section, kind in (("primary", "PRIMARY"), ("secondary", "SECONDARY")):
         read_outcomes(b, sections.get(section, []), kind)
     read_lists(b, sections)
+    if not b.lists.get("registry_ids"):
+        log.warning("WHO ICTRP record %r has no registry identifier", b.fields.get("title"))
     return build(b)
 
 

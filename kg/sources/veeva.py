@@ -13,16 +13,19 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from kg.model import (
-    Arm, Condition, Eligibility, Enrollment, Identifier, Intervention, Span, StudyRecord,
+    Arm, Condition, Eligibility, Enrollment, Identifier, Intervention, SourceError, Span, StudyRecord,
 )
 from kg.sources._common import (
     Line, Sections, part_span, section_values, arm_role, classify_identifier, clean_text, id_scheme, normalize_status,
-    phases_in, sort_phases, span_of, split_lines,
+    phases_in, sort_phases, span_of, split_lines, title_acronym,
 )
+
+log = logging.getLogger(__name__)
 
 # Section headings of the ClinicalTrials.Veeva trial page, lower-cased.
 HEADINGS = (
@@ -31,8 +34,14 @@ HEADINGS = (
     "enrollment", "sex", "ages", "volunteers", "inclusion criteria", "exclusion criteria",
     "trial design", "primary purpose", "allocation", "interventional model", "masking",
     "observational model", "time perspective", "trial contacts and locations",
-    "central trial contact", "clinical trials",
+    "central trial contact", "clinical trials", "status",
 )
+# Headings read as another: observational pages, which have no phase, head the status "Status".
+SAME_AS = {"status": "status and phase"}
+# Sections that hold the study's field values; a page with none of them filled was saved without
+# its values (the labels only).
+VALUE_SECTIONS = ("status and phase", "conditions", "treatments", "study type", "identifiers",
+                  "about", "full description", "enrollment", "inclusion criteria", "arms")
 # Headings that close the patient-group block, whose group labels are free text.
 ARM_END = ("trial contacts and locations", "central trial contact", "clinical trials")
 # Site banner lines printed above the title.
@@ -90,7 +99,7 @@ def _sections(lines: list[Line]) -> tuple[list[Line], Sections]:
             current.append(line)
             continue
         current = [line] if name in ("arms", "source") else []
-        sections.setdefault(name, current)
+        sections.setdefault(SAME_AS.get(name, name), current)
     return head, sections
 
 
@@ -108,15 +117,12 @@ def _first(sections: Sections, name: str, spans: Spans, key: str) -> str | None:
 
 
 def _split_title(title: str) -> tuple[str, str | None]:
-    """Split a trailing "(ACRONYM)" off a title, unless it abbreviates the words before it."""
-    m = re.match(r"^(.*\S)\s+\(([^()\s]+)\)$", title)
-    if not m:
+    """Split a trailing "(ACRONYM)" off a title; an acronym appended to it stays in the title."""
+    where = title_acronym(title)
+    if where is None:
         return title, None
-    letters = re.sub(r"[^A-Za-z0-9]", "", m.group(2)).upper()
-    words = [w for w in re.split(r"[\s\-/]+", m.group(1)) if w][-len(letters):]
-    if len(words) == len(letters) and "".join(w[0] for w in words).upper() == letters:
-        return title, None
-    return m.group(1), m.group(2)
+    cut, start, end = where
+    return title[:cut].rstrip(), title[start:end]
 
 
 def _head(head: list[Line], spans: Spans) -> dict[str, Any]:
@@ -344,7 +350,7 @@ def parse_veeva(text: str) -> StudyRecord:
     fields: dict[str, Any] = {**_head(head, spans), **_status(sections, spans),
                               **_design(sections, spans)}
     conditions = _listed(sections, "conditions", "conditions", spans)
-    return StudyRecord(
+    record = StudyRecord(
         format="veeva", registry_ids=_identifiers(sections, spans),
         conditions=tuple(Condition(name) for name in conditions),
         funder_types=_listed(sections, "funder types", "funder_types", spans),
@@ -353,6 +359,24 @@ def parse_veeva(text: str) -> StudyRecord:
         arms=_arms(sections, spans), register=_register(sections, spans), language="en",
         spans=spans, **fields,
     )
+    _check_degraded(record, sections)
+    return record
+
+
+def _check_degraded(record: StudyRecord, sections: Sections) -> None:
+    """Refuse a page with neither title nor values; warn on one saved without values or identifier.
+
+    A degraded page is kept for what it holds (its title, which the normaliser scans for drugs and
+    conditions); nothing is filled in for what it lacks.
+    """
+    filled = any(section_values(sections, name) for name in VALUE_SECTIONS)
+    if not record.title and not filled:
+        raise SourceError("ClinicalTrials.Veeva page with no title and no field values")
+    if not filled:
+        log.warning("ClinicalTrials.Veeva page %r has labels but no field values: only its title is read",
+                    record.title)
+    elif not record.registry_ids:
+        log.warning("ClinicalTrials.Veeva page %r has no registry identifier", record.title)
 
 
 def parse_document(text: str) -> list[StudyRecord]:
@@ -363,5 +387,5 @@ def parse_document(text: str) -> list[StudyRecord]:
 def detect(text: str) -> bool:
     """A ClinicalTrials.Veeva page: its banner and "Status and phase", or three of its headings."""
     keys = {_key(line) for line in clean_text(text).split("\n")}
-    banner = "clinicaltrials.veeva" in keys and "status and phase" in keys
+    banner = "clinicaltrials.veeva" in keys and bool({"status and phase", "status"} & keys)
     return banner or len(keys & OWN_HEADINGS) >= 3
