@@ -11,7 +11,9 @@ share a registry identifier, stored earlier or now, name one study (the best
 identifier of the group); a stored graph whose study changed is rewritten in
 one transaction. An edited document replaces its graphs in one transaction; an
 unchanged one (same bytes, reader version and reference data) is skipped before
-it is parsed, against one read of the stored checksums.
+it is parsed, against one read of the stored checksums. Studies of different
+registries without a shared identifier are linked where they are judged one
+trial (:mod:`kg.linkage`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from kg.emit import id_rank
 from kg.emit.metadata import activity, activity_description, stored_documents
 from kg.emit.reference import reference_graph
 from kg.lexicon import build_lexicon
+from kg.linkage import link_studies
 from kg.model import SourceError
 from kg.ontology_build import load_tbox
 from kg.pipeline import DocResult, add_counts, lower_priority, process, process_many
@@ -268,6 +271,9 @@ def build(paths: Iterable[str | Path] | None, store: ox.Store, progress: bool = 
         study_of = reconcile_studies(store)
         report.studies = {study_of[g] for g in mine if g in study_of}
         t = report.lap("study identity", t)
+        if writer.changed:
+            link_studies(store)
+            t = report.lap("cross-registry linkage", t)
         report.triples = finish_metadata(store, writer.changed, activity_description(act, digest), writer.replaced)
         t = report.lap("closure and dataset description", t)
     finally:

@@ -30,6 +30,8 @@ METADATA_GRAPH = URIRef(GRAPH + "metadata")
 MENTIONS_GRAPH = URIRef(GRAPH + "mentions")
 # The materialised disease-hierarchy ancestor closure (kg.closure): derived, rebuilt after each build.
 CLOSURE_GRAPH = URIRef(GRAPH + "closure")
+# Studies of different registries judged one trial (kg.linkage): derived, rebuilt after each build.
+LINKAGE_GRAPH = URIRef(GRAPH + "linkage")
 
 # Prefixes of the CURIEs the reference data uses -> IRI bases (bioregistry / identifiers.org)
 CURIE_BASES = {
@@ -59,6 +61,11 @@ def study(scheme: str, value: str) -> URIRef:
 
 def study_from_hash(sha256: str) -> URIRef:
     return URIRef(f"{ID}study/doc/{sha256[:16]}")
+
+
+def study_link(a: str, b: str) -> URIRef:
+    """The link between two studies, the same whichever is named first."""
+    return URIRef(f"{ID}study-link/{digest(*sorted((a, b)))}")
 
 
 def record(fmt: str, *keys: str) -> URIRef:

@@ -53,6 +53,7 @@ class TKG(DefinedNamespace):
     Intervention: URIRef
     InterventionalTrial: URIRef
     LabelledIndication: URIRef
+    LinkFeature: URIRef
     MechanismOfAction: URIRef
     MedDRALevel: URIRef
     MedDRATerm: URIRef
@@ -111,6 +112,7 @@ class TKG(DefinedNamespace):
     StatusWithdrawn: URIRef
     StatusWithheld: URIRef
     Study: URIRef
+    StudyLink: URIRef
     Target: URIRef
     TargetFamily: URIRef
     UnlinkedMention: URIRef
@@ -149,6 +151,8 @@ class TKG(DefinedNamespace):
     enrollmentType: URIRef
     evidenceFor: URIRef
     excludesPriorTreatment: URIRef
+    featureName: URIRef
+    featureValue: URIRef
     fieldPath: URIRef
     fileName: URIRef
     funder: URIRef
@@ -162,6 +166,7 @@ class TKG(DefinedNamespace):
     hasEligibilityCriterion: URIRef
     hasIdentifier: URIRef
     hasIntervention: URIRef
+    hasLinkFeature: URIRef
     hasMechanism: URIRef
     hasMedDRATerm: URIRef
     hasMemberTarget: URIRef
@@ -182,6 +187,8 @@ class TKG(DefinedNamespace):
     lineEnd: URIRef
     lineStart: URIRef
     linkMethod: URIRef
+    linkScore: URIRef
+    linksStudy: URIRef
     masking: URIRef
     maximumAge: URIRef
     meddraCode: URIRef
@@ -205,6 +212,7 @@ class TKG(DefinedNamespace):
     reportsDrug: URIRef
     requiresPriorTreatment: URIRef
     responsibleInstitution: URIRef
+    sameStudyAs: URIRef
     scientificTitle: URIRef
     sex: URIRef
     sha256: URIRef
@@ -213,6 +221,7 @@ class TKG(DefinedNamespace):
     sponsor: URIRef
     startDate: URIRef
     studiesCondition: URIRef
+    studyLinkMethod: URIRef
     systemOrganClass: URIRef
     targets: URIRef
     testsDrug: URIRef

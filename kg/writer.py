@@ -234,6 +234,14 @@ def finish_metadata(store: ox.Store, changed: bool, activity: list[tuple[str, st
             collect_mentions(store)
         materialise_closure(store)
         shared = [str(g) for g in (iri.ONTOLOGY_GRAPH, iri.REFERENCE_GRAPH, iri.MENTIONS_GRAPH, iri.CLOSURE_GRAPH)]
+        # The linkage graph exists only when some studies are linked; a build that unlinks them drops its description.
+        linkage = ox.NamedNode(str(iri.LINKAGE_GRAPH))
+        if store.contains_named_graph(linkage):
+            shared.append(linkage.value)
+        else:
+            for q in list(store.quads_for_pattern(None, None, linkage, META)) + list(
+                    store.quads_for_pattern(linkage, None, None, META)):
+                store.remove(q)
         lines = [nquad(s, p, o, META.value) for g in shared for s, p, o in subset(g, _count(store, g))]
         lines += [nquad(s, p, o, META.value) for s, p, o in activity]
         _drop_unused_activities(store)
