@@ -17,9 +17,10 @@ Counting:
   are compared by value, and by scheme unless the expected scheme is
   SPONSOR or OTHER (pages rarely say which of the two a code is).
 
-Writes ``benchmarks/readers-unseen.json`` and ``.md`` (``--out`` to change).
+Writes ``benchmarks/readers-unseen.json`` and ``.md`` (``--out`` to change;
+``--set`` picks another fixture subfolder, e.g. ``unseen2``).
 
-Usage: python scripts/score_readers.py [--out benchmarks/readers-unseen-before]
+Usage: python scripts/score_readers.py [--set unseen] [--out benchmarks/readers-unseen-before]
 """
 
 from __future__ import annotations
@@ -121,10 +122,10 @@ def _totals(parts: Any) -> dict[str, Any]:
             "accuracy": round(right / units, 4) if units else None}
 
 
-def score(fixtures: Path) -> dict[str, Any]:
+def score(fixtures: Path, subset: str = "unseen") -> dict[str, Any]:
     layouts: dict[str, Any] = {}
     for layout in LAYOUTS:
-        docs = [score_document(p) for p in sorted((fixtures / layout / "unseen").glob("*.txt"))]
+        docs = [score_document(p) for p in sorted((fixtures / layout / subset).glob("*.txt"))]
         per_field = {f: _totals(d["fields"][f] for d in docs) for f in FIELDS}
         layouts[layout] = {"documents": len(docs), "refused": sum(bool(d["refused"]) for d in docs),
                            **_totals(d for d in docs), "per_field": per_field, "per_document": docs}
@@ -134,12 +135,12 @@ def score(fixtures: Path) -> dict[str, Any]:
             "layouts": layouts}
 
 
-def markdown(result: dict[str, Any]) -> str:
+def markdown(result: dict[str, Any], subset: str = "unseen") -> str:
     def pct(t: dict[str, Any]) -> str:
         return f"{t['right']}/{t['units']} ({100 * t['accuracy']:.1f}%)" if t["units"] else "-"
     head = "| field | " + " | ".join(LAYOUTS) + " | all |"
     lines = ["# Page readers on unseen documents", "",
-             "Field-by-field scores of `scripts/score_readers.py` on `tests/fixtures/<format>/unseen/`.", "",
+             f"Field-by-field scores of `scripts/score_readers.py` on `tests/fixtures/<format>/{subset}/`.", "",
              head, "|" + "---|" * (len(LAYOUTS) + 2)]
     for f in FIELDS:
         cells = [pct(result["layouts"][lay]["per_field"][f]) for lay in LAYOUTS]
@@ -157,12 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="benchmarks/readers-unseen", help="output path without extension")
     ap.add_argument("--fixtures", default=str(ROOT / "tests" / "fixtures"))
+    ap.add_argument("--set", dest="subset", default="unseen",
+                    help="fixture subfolder scored under each layout (default: unseen)")
     args = ap.parse_args(argv)
-    result = score(Path(args.fixtures))
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.subset) or args.subset in {".", ".."}:
+        ap.error(f"--set must be a plain folder name, got {args.subset!r}")
+    result = score(Path(args.fixtures), args.subset)
     out = ROOT / args.out if not Path(args.out).is_absolute() else Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
-    sys.stdout.write(markdown(result))
+    out.with_suffix(".md").write_text(markdown(result, args.subset), encoding="utf-8")
+    sys.stdout.write(markdown(result, args.subset))
     return 0
 
 

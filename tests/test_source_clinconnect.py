@@ -156,6 +156,20 @@ def test_title_acronym(title: str, acronym: str | None) -> None:
     assert (record.title, record.acronym) == (title, acronym)
 
 
+def test_location_lines_give_their_countries_and_nothing_else() -> None:
+    page = _cc(body="Locations\nBasel, Switzerland\nParis, France\nLyon, France\n"
+                    "Boston, Massachusetts, United States\nHôpital Saint-Louis\nNew Jersey, Springfield\n"
+                    "Patients applied\n0 patients applied\n")
+    record = parse_clinconnect(page)
+    assert record.countries == ("Switzerland", "France", "United States")
+    text = clean_text(page)
+    for i, name in enumerate(record.countries):
+        span = record.spans[f"countries[{i}]"]
+        assert text[span.start:span.end] == name
+    assert parse_clinconnect(_cc(body="Locations\nPatients applied\n0 patients applied\n")).countries == ()
+    assert parse_clinconnect(_cc()).countries == ()
+
+
 def test_page_without_identifier_is_read_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     record = parse_clinconnect(_cc(trial=""))
     assert record.registry_ids == () and record.title == "Drug X for Disease Y"

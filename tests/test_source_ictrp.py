@@ -163,6 +163,72 @@ def test_chictr_group_labels_are_not_intervention_names() -> None:
     assert [i.name for i in ictrp.parse_ictrp(text).interventions] == ["Decitabine", "Dexamethasone"]
 
 
+@pytest.mark.parametrize("title,acronym", [
+    ("The ICARUS-HFpEF trial: intravenous iron in heart failure", "ICARUS-HFpEF"),
+    ("PROTECT study: colchicine after cardiac surgery", "PROTECT"),
+    ("Nemolizumab for prurigo nodularis: the NEMO-PN study", "NEMO-PN"),
+    ("Fecal microbiota transplantation in cholangitis: a Pilot Study", None),  # one capital
+    ("COVID-19: a randomised trial of drug X", None),  # no study word next to it
+    ("The Phase II trial: drug X in lupus", None),  # a Roman numeral
+])
+def test_acronym_named_with_a_study_word_beside_the_colon(title: str, acronym: str | None) -> None:
+    record = ictrp.parse_ictrp(_record(title=title))
+    assert (record.title, record.acronym) == (title, acronym)
+
+
+def test_chictr_named_group_labels_and_nil_placeholders() -> None:
+    text = _record() + "Intervention(s)\nIgAN group:Nil;Healthy control group:Nil;\n"
+    assert ictrp.parse_ictrp(text).interventions == ()
+    text = _record() + "Intervention(s)\nCase group:Rituximab;Healthy control group:none;\n"
+    assert [i.name for i in ictrp.parse_ictrp(text).interventions] == ["Rituximab"]
+    text = _record() + "Intervention(s)\nCombination: drug X plus drug Y\n"  # not an arm label
+    assert [i.name for i in ictrp.parse_ictrp(text).interventions] == ["Combination: drug X plus drug Y"]
+
+
+def test_ctri_condition_label_and_icd_code_are_dropped() -> None:
+    text = _record() + ("Health Condition(s) or Problem(s) studied\nHealth Condition 1: L400- Psoriasis vulgaris\n"
+                        "Health Condition 2: M05.9 - Rheumatoid arthritis, unspecified\n"
+                        "COVID-19 - severe disease\nB-cell lymphoma\n")
+    record = ictrp.parse_ictrp(text)
+    assert [c.name for c in record.conditions] == [
+        "Psoriasis vulgaris", "Rheumatoid arthritis, unspecified", "COVID-19 - severe disease", "B-cell lymphoma"]
+    assert clean_text(text)[record.spans["conditions[0]"].start:record.spans["conditions[0]"].end] == "Psoriasis vulgaris"
+
+
+def test_ctri_named_intervention_keeps_the_name_and_the_description() -> None:
+    text = _record() + ("Intervention(s)\nIntervention1: Tofacitinib: Tofacitinib 5 mg tablet twice daily\n"
+                        "Control Intervention1: Methotrexate: 15 mg once weekly\n"
+                        "Intervention 2: Vitamin D3: 60000 IU weekly\n"
+                        "Ferric carboxymaltose: one infusion of 750 mg\n")
+    record = ictrp.parse_ictrp(text)
+    assert [(i.name, i.description) for i in record.interventions] == [
+        ("Tofacitinib", "Tofacitinib 5 mg tablet twice daily"), ("Methotrexate", "15 mg once weekly"),
+        ("Vitamin D3: 60000 IU weekly", None),  # a name with digits is not split
+        ("Ferric carboxymaltose: one infusion of 750 mg", None)]  # no ordinal label: kept whole
+    span = record.spans["interventions[0].name"]
+    assert clean_text(text)[span.start:span.end] == "Tofacitinib"
+
+
+def test_nil_known_secondary_id_is_no_identifier() -> None:
+    text = _record() + "Secondary ID(s)\nNil known\nIRAS 298765\n"
+    assert [i.value for i in ictrp.parse_ictrp(text).registry_ids] == ["ISRCTN12345678", "IRAS 298765"]
+
+
+@pytest.mark.parametrize("wording,code", [
+    ("Complete: follow-up complete", "COMPLETED"),  # JPRN (UMIN)
+    ("Complete: follow-up continuing", "ACTIVE_NOT_RECRUITING"),
+    ("Closed: follow-up complete", "COMPLETED"),  # ANZCTR
+    ("Stopped early", "TERMINATED"),
+    ("Recruiting complete, study complete", "COMPLETED"),  # DRKS
+    ("Recruiting withdrawn before recruiting started", "WITHDRAWN"),
+    ("Open public recruiting", "RECRUITING"),
+    ("Complete: results pending", None),  # unknown wording is not guessed
+])
+def test_primary_register_status_wording(wording: str, code: str | None) -> None:
+    record = ictrp.parse_ictrp(_record().replace("Recruitment status: Recruiting", f"Recruitment status: {wording}"))
+    assert (record.status, record.status_text) == (code, wording)
+
+
 def test_record_without_main_id_is_read_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     record = ictrp.parse_ictrp(_record(main_id=""))
     assert record.registry_ids == () and record.title == "A trial of drug X"

@@ -185,6 +185,19 @@ def test_acronym_written_forms(title: str, expected: tuple[str, str | None]) -> 
     assert (record.title, record.acronym) == expected
 
 
+@pytest.mark.parametrize("title,expected", [
+    ("Drug X in Children With Eosinophilic Esophagitis (EoE KIDS)",
+     ("Drug X in Children With Eosinophilic Esophagitis", "EoE KIDS")),  # two words, each 2+ capitals
+    ("Drug X in Alopecia Areata (Open Label)", ("Drug X in Alopecia Areata (Open Label)", None)),
+    ("Drug X in Alopecia Areata (AA)", ("Drug X in Alopecia Areata (AA)", None)),  # abbreviates the disease
+    ("Drug X in Psoriasis (Anti IL-17A)", ("Drug X in Psoriasis (Anti IL-17A)", None)),  # "Anti": one capital
+    ("Drug X in Adults (Cohort A B C D)", ("Drug X in Adults (Cohort A B C D)", None)),
+])
+def test_acronym_of_several_capitalised_words(title: str, expected: tuple[str, str | None]) -> None:
+    record = parse_veeva(_page(title=title))
+    assert (record.title, record.acronym) == expected
+
+
 def test_observational_bare_status_heading() -> None:
     record = parse_veeva(_page(status="Status", value="Completed", kind="Observational"))
     assert (record.status, record.phases, record.study_type) == ("COMPLETED", (), "OBSERVATIONAL")

@@ -50,6 +50,24 @@ STATUS_WORDS = {
     "pending": "NOT_YET_RECRUITING",
     "available": "AVAILABLE",
     "no longer available": "NO_LONGER_AVAILABLE",
+    # Primary registers' own wording as ICTRP prints it: JPRN (UMIN/jRCT), ANZCTR, DRKS.
+    "complete": "COMPLETED",
+    "complete: follow-up complete": "COMPLETED",
+    "complete: follow-up continuing": "ACTIVE_NOT_RECRUITING",
+    "closed: follow-up complete": "COMPLETED",
+    "closed: follow-up continuing": "ACTIVE_NOT_RECRUITING",
+    "main results already published": "COMPLETED",
+    "no longer recruiting": "ACTIVE_NOT_RECRUITING",
+    "open public recruiting": "RECRUITING",
+    "preinitiation": "NOT_YET_RECRUITING",
+    "stopped early": "TERMINATED",
+    "recruiting planned": "NOT_YET_RECRUITING",
+    "recruiting ongoing": "RECRUITING",
+    "recruiting complete, study complete": "COMPLETED",
+    "recruiting complete, follow-up continuing": "ACTIVE_NOT_RECRUITING",
+    "recruiting complete, follow-up complete": "COMPLETED",
+    "recruiting stopped after recruiting started": "TERMINATED",
+    "recruiting withdrawn before recruiting started": "WITHDRAWN",
 }
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
@@ -230,6 +248,12 @@ def _country_names() -> dict[tuple[str, ...], None]:
     return names
 
 
+def is_country(text: str) -> bool:
+    """Whether ``text`` is exactly one name of the reference country list (case and commas aside)."""
+    tokens = tuple(t.lower() for t in _COUNTRY_TOKEN_RE.findall(text))
+    return bool(tokens) and tokens in _country_names()
+
+
 def split_countries(text: str) -> list[tuple[int, int]]:
     """(start, end) of each country a value names: one pair unless it is a run of several names.
 
@@ -277,6 +301,8 @@ _TRAILING_RE = re.compile(r"(?:\s\(([^()]{2,40})\)|\s[-–]\s+((?:(?!\s[-–]\s)
 _THE_STUDY_RE = re.compile(rf"^(?:the\s+)?(\S+)\s+(?:{_STUDY_WORD_RE})\s*[-–:]?$", re.I)
 _WORD_NUMBER_RE = re.compile(r"^([A-Z][\w-]{1,20})\s+(\d{1,2}|[IVX]{1,4})$")
 _APPENDED_RE = re.compile(rf"\b(?:{_STUDY_WORD_RE})\s+([A-Z][A-Z0-9-]{{2,19}})\s*$", re.I)
+# "The ICARUS trial: ..." opening a title (anchored: one try, each part read once).
+_LEADING_RE = re.compile(rf"^(?:the\s++)?(\S++)\s++(?:{_STUDY_WORD_RE})\s*+:\s", re.I)
 
 
 def _capitals(word: str) -> int:
@@ -318,8 +344,10 @@ def _abbreviates(short: str, before: str) -> bool:
 def title_acronym(title: str) -> tuple[int, int, int] | None:
     """Where a title's acronym is: (start of the part naming it, acronym start, acronym end).
 
-    Written forms: "... (NET-CD38)", "... (The DART Study-)", "... (Ritux 3)", "... - ACRONYM",
-    and one appended after a word naming the study ("... Registry SABLE"). Not taken: a
+    Written forms: "... (NET-CD38)", "... (The DART Study-)", "... (Ritux 3)", "... (EoE KIDS)",
+    "... - ACRONYM", one appended after a word naming the study ("... Registry SABLE"), and one
+    named with a study word beside a colon ("The ICARUS trial: ...", "...: the NEMO-PN study"),
+    which like the appended one stays part of the title. Not taken: a
     parenthesis that abbreviates the words before it ("... Pulmonary Disease (COPD)"), a part
     number ("(Part 2)"), a word with fewer than two capitals.
     """
@@ -336,7 +364,30 @@ def title_acronym(title: str) -> tuple[int, int, int] | None:
                 and not _ROMAN_RE.match(inner_stripped)
                 and not _abbreviates(inner_stripped, title[:m.start()])):
             return m.start(), at, at + len(inner_stripped)
+        if _acronym_words(inner_stripped) and not _abbreviates(inner_stripped, title[:m.start()]):
+            return m.start(), at, at + len(inner_stripped)
     a = _APPENDED_RE.search(title)
     if a and a.group(1).isupper() and not _ROMAN_RE.match(a.group(1)):
         return len(title.rstrip()), a.start(1), a.end(1)
+    return _named_with_colon(title)
+
+
+def _acronym_words(text: str) -> bool:
+    """Two or three words each with two capitals or more ("EoE KIDS"), none a Roman numeral."""
+    words = text.split()
+    return 2 <= len(words) <= 3 and all(_capitals(w) >= 2 and not _ROMAN_RE.match(w) for w in words)
+
+
+def _named_with_colon(title: str) -> tuple[int, int, int] | None:
+    """An acronym named with a study word on one side of the title's colon; it stays in the title.
+
+    "The ICARUS trial: iron in heart failure" and "Drug X in prurigo: the NEMO-PN study".
+    """
+    cut = title.rfind(": ")
+    forms = [(_LEADING_RE.match(title), 0)]
+    if cut >= 0:
+        forms.append((_THE_STUDY_RE.match(title[cut + 2:].rstrip()), cut + 2))
+    for m, offset in forms:
+        if m and _capitals(m.group(1)) >= 2 and not _ROMAN_RE.match(m.group(1)):
+            return len(title.rstrip()), offset + m.start(1), offset + m.end(1)
     return None

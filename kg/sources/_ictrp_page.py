@@ -29,8 +29,8 @@ MONTHS = {m: i for i, m in enumerate(
 # EUCTR population lines (EudraCT form F.1) printed inside the criteria: not criteria.
 POPULATION_RE = re.compile(r"^(are the trial subjects under 18|number of subjects for this age|"
                            r"f\.\d+(\.\d+)*\s)", re.I)
-# Placeholders registers print for "no value" (EUCTR "0", ChiCTR/CTRI "Nil").
-ABSENT = {"", "0", "n/a", "na", "nil", "none", "not applicable", "-"}
+# Placeholders registers print for "no value" (EUCTR "0", ChiCTR/CTRI "Nil", ISRCTN "Nil known").
+ABSENT = {"", "0", "n/a", "na", "nil", "none", "not applicable", "-", "nil known", "none known"}
 # "Label: value". The label ends where a whitespace run before the colon starts (the shortest
 # label does) and no blank is given back, so a long blank run is crossed once, not once per
 # label length (quadratic before). Labels starting with a blank are refused by label_of anyway.

@@ -24,8 +24,8 @@ from typing import Any
 
 from kg.model import Eligibility, Identifier, SourceError, Span, StudyDate, StudyRecord
 from kg.sources._common import (
-    Line, Sections, part_span, section_values, classify_identifier, clean_text, id_scheme, normalize_status, phases_in,
-    sort_phases, span_of, split_lines, title_acronym,
+    Line, Sections, part_span, section_values, classify_identifier, clean_text, id_scheme, is_country,
+    normalize_status, phases_in, sort_phases, span_of, split_lines, title_acronym,
 )
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,19 @@ def _timeline(sections: Sections, dates: list[StudyDate], spans: Spans) -> None:
             kind = None
 
 
+def _countries(sections: Sections, spans: Spans) -> tuple[str, ...]:
+    """Countries of the "Locations" lines ("Basel, Switzerland"): the part after the last comma,
+    or the whole line, when it is a known country name; anything else (a site, a city) is not read.
+    """
+    out: list[str] = []
+    for line in section_values(sections, "locations"):
+        name = line.stripped.rsplit(",", 1)[-1].strip()
+        if name and name not in out and is_country(name):
+            spans[f"countries[{len(out)}]"] = part_span(line, name, last=True)
+            out.append(name)
+    return tuple(out)
+
+
 def _text(sections: Sections, name: str, spans: Spans, key: str) -> str | None:
     """A section's paragraphs, one per line on the page, separated by a blank line."""
     lines = section_values(sections, name)
@@ -233,6 +246,7 @@ def parse_clinconnect(text: str) -> StudyRecord:
         log.warning("ClinConnect page %r has no registry identifier", fields.get("title"))
     return StudyRecord(
         format="clinconnect", keywords=tuple(line.stripped for line in keywords), summary=summary,
+        countries=_countries(sections, spans),
         eligibility=_eligibility(sections, spans), dates=tuple(dates), language="en",
         spans=spans, **fields,
     )

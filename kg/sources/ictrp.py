@@ -85,6 +85,13 @@ OUTCOME_LABELS = {"main objective": "objective", "secondary objective": "objecti
 # First words of the ordinal labels of free-text interventions ("Group 1:", "Control Intervention1:").
 # ChiCTR writes "Experimental group:X;Control group:Y".
 ARM_LABEL_WORDS = ("group", "arm", "cohort", "intervention", "control", "experimental")
+# CTRI condition lines: "Health Condition 1: L400- Psoriasis vulgaris" (an ICD-10 code, or "null",
+# then "- " and the name).
+CONDITION_LABEL_RE = re.compile(r"^(?:health\s+)?condition\s*\d{1,2}$")
+ICD_PREFIX_RE = re.compile(r"^(?:[A-Z]\d{2}[0-9A-Z]{0,4}(?:\.[0-9A-Z]{1,4})?|null)\s?-\s*+(?=\S)")
+# "Name: description" after an ordinal label (CTRI "Intervention1: Tofacitinib: 5 mg ..."): a
+# short name without digits before the first colon.
+NAMED_RE = re.compile(r"^([^:\d]{2,60}?):\s+(\S.*)$")
 
 # A MedDRA line: "MedDRA version: 21.0 Level: PT Classification code 10025135 Term: Lupus ...
 # System Organ Class: 10028395 - Musculoskeletal ...". Read in two steps (see meddra_fields): as one
@@ -271,8 +278,13 @@ def read_conditions(b: Builder, frags: list[Frag | None]) -> None:
         elif lv and lv[0] == "therapeutic area":
             b.add("keywords", lv[1].text, lv[1])
         else:
+            if lv and CONDITION_LABEL_RE.match(lv[0]):
+                f = lv[1]
             for piece in split_on(f):
-                b.add("conditions", Condition(piece.text), piece)
+                if code := ICD_PREFIX_RE.match(piece.text):
+                    piece = piece.cut(code.end(), len(piece.text))
+                if piece.text.lower() not in ABSENT:
+                    b.add("conditions", Condition(piece.text), piece)
 
 
 def read_criteria(b: Builder, frags: list[Frag | None]) -> None:
@@ -347,16 +359,20 @@ def read_free_interventions(b: Builder, frags: list[Frag | None]) -> None:
     for f in filter(None, frags):
         for piece in split_on(f):
             lv = label_of(piece)
-            kind = None
+            kind, description, whole = None, None, piece
             if lv and lv[0] in INTERVENTION_TYPES and lv[1].text:
                 kind, piece = piece.text[: piece.text.index(":")].strip(), lv[1]
             elif lv and len(lv[0].split()) <= 4 and (
-                    re.search(r"\d", lv[0]) or lv[0].split()[0] in ARM_LABEL_WORDS):
+                    re.search(r"\d", lv[0]) or set(lv[0].split()) & set(ARM_LABEL_WORDS)):
                 piece = lv[1]
+                if named := NAMED_RE.match(piece.text):
+                    description = piece.text[named.start(2):]
+                    piece = piece.cut(0, named.end(1))
             if piece.text.lower() in ABSENT:
                 continue
             i = len(b.lists.get("interventions", []))
-            b.add("interventions", Intervention(kind, piece.text), piece, dedupe=False)
+            b.add("interventions", Intervention(kind, piece.text, description), whole if description else piece,
+                  dedupe=False)
             b.spans[f"interventions[{i}].name"] = piece.span
 
 
