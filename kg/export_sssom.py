@@ -62,12 +62,17 @@ LINK_METHODS: dict[str, tuple[str, str, float]] = {
     "combination-part": ("skos:closeMatch", "semapv:LexicalMatching", 0.8),
     "contained-name": ("skos:closeMatch", "semapv:LexicalMatching", 0.75),
     "identifier": ("skos:closeMatch", "semapv:MappingChaining", 0.85),
+    # kg.mentions: an abbreviation the document defines next to a linked name, or one of the reference
+    # tables' abbreviations resolved by the document's words
+    "abbreviation-defined": ("skos:exactMatch", "semapv:LexicalMatching", 0.8),
+    "abbreviation": ("skos:exactMatch", "semapv:LexicalMatching", 0.75),
 }
 # Statements whose linked entity is the evidence's rdf:subject (a MedDRA term a registry gave a condition).
 ENTITY_IS_SUBJECT = frozenset({TKG + "hasMedDRATerm"})
 # The kind of mention each linking statement stands for (the kinds kg.iri.mention mints nodes for).
 PREDICATE_KIND = {
-    **{TKG + p: "condition" for p in ("studiesCondition", "mentionsCondition", "reportsCondition", "hasMedDRATerm")},
+    **{TKG + p: "condition" for p in ("studiesCondition", "mentionsCondition", "reportsCondition", "hasMedDRATerm",
+                                        "textMentionsCondition")},
     **{TKG + p: "organization" for p in ("sponsor", "collaborator", "funder", "responsibleInstitution")},
 }
 COLUMNS = ("subject_id", "subject_label", "subject_category", "predicate_id", "object_id", "object_label",

@@ -173,6 +173,7 @@ def build_lexicon(ref: Reference) -> Lexicon:
             lex.add(a, e, abbreviation=True)
         for x in d.xrefs:
             lex.add_code(x, e)
+    _add_anion_names(lex, ref)
     for m in ref.mondo:
         e = Entry("condition", condition_iri(m.id), m.label)
         lex.add(m.label, e, scan=_mondo_scan_level(m.label))
@@ -192,6 +193,20 @@ def build_lexicon(ref: Reference) -> Lexicon:
         for name in o.aliases:  # "FRM", "HCL": matched in free text only as capitals
             lex.add(name, e, abbreviation=name.isupper() and len(name) < MIN_SCAN_LEN + 2)
     return lex
+
+
+# IUPAC nomenclature: the anion of an "-ic acid" is an "-ate" (Nomenclature of Organic Chemistry 2013,
+# P-65.6.1); registries name such drugs by the anion or its salts ("mycophenolate", "valproate").
+_IC_ACID = re.compile(r"([a-z]{4,})ic acid")
+
+
+def _add_anion_names(lex: Lexicon, ref: Reference) -> None:
+    """"mycophenolic acid" is also "mycophenolate", when that names nothing else."""
+    for d in ref.drugs:
+        m = _IC_ACID.fullmatch(d.label.lower())
+        anion = f"{m.group(1)}ate" if m else ""
+        if anion and anion not in lex.names:
+            lex.add(anion, Entry("drug", drug_iri(d.id), d.label))
 
 
 def lexicon_rows(lex: Lexicon) -> list[tuple[str, str, str, str, str, str]]:

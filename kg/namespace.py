@@ -225,6 +225,8 @@ class TKG(DefinedNamespace):
     systemOrganClass: URIRef
     targets: URIRef
     testsDrug: URIRef
+    textMentionsCondition: URIRef
+    textMentionsDrug: URIRef
     timeFrame: URIRef
     usesPlacebo: URIRef
     volume: URIRef

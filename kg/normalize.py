@@ -20,6 +20,7 @@ from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them
     SCAN_NEVER, SCAN_TEXT, SCAN_TITLES, Entry, Lexicon, build_lexicon, code_key, default_lexicon,
     lexicon_from_rows, lexicon_rows, norm,
 )
+from kg.mentions import _NEGATED_BEFORE, Context, Mention, document_context, find, roles
 from kg.model import Intervention, StudyRecord
 
 # Words of dosage forms and routes that trial registries append to product
@@ -63,9 +64,7 @@ PLACEBO_WORDS = frozenset({"placebo", "placebos"})
 # Vehicle 0.5%", "sildenafil plus sham hyperbaric oxygen"): a placebo only when no product is named.
 CONTROL_WORDS = frozenset({"sham", "vehicle"})
 PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
-# An abbreviation as written in capitals, with an optional plural "s" ("AMs", "GCs"). At most
-# 8 hyphens: unbounded, every capital of "A-B-C-..." rescanned the rest of the chain (quadratic).
-_ABBREV_RE = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+){0,8}[A-Z0-9])s?\b")
+
 
 
 @dataclass(frozen=True)
@@ -103,39 +102,14 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
     yield " ".join(words), "without-dosage-form"
 
 
-def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT) -> list[tuple[Entry, str]]:
-    """Entries named anywhere in a text: longest phrase first, no overlaps.
+def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT,
+         context: Context | None = None) -> list[tuple[Entry, str]]:
+    """Entries named anywhere in a text: longest phrase first, no overlaps (see :func:`kg.mentions.find`).
 
-    Abbreviations count only where the text writes them as capitals ("SLE").
+    Abbreviations count only where the text writes them in capitals ("SLE") or mixed case ("SSc").
     ``level`` SCAN_TITLES also admits names safe only in titles.
     """
-    phrases = lex.phrases(kinds, level)
-    starts = lex.starts(kinds, level)
-    tokens, abbreviations = _tokens(text)
-    found: list[tuple[Entry, str]] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(starts.get(tokens[i], 0), len(tokens) - i), 0, -1):
-            entry = phrases.get(tuple(tokens[i:i + n]))
-            if entry:
-                found.append((entry, " ".join(tokens[i:i + n])))
-                i += n
-                break
-        else:
-            i += 1
-    for written, key in abbreviations:
-        found += [(e, written) for e in lex.abbreviations.get(key, ()) if e.kind in kinds]
-    return _unique(found)
-
-
-@lru_cache(maxsize=64)
-def _tokens(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """A text's normalised tokens and its capitalised abbreviations (as written, normalised).
-
-    Cached: a criterion or a title is scanned once for drugs and once for conditions.
-    """
-    abbreviations = tuple((m.group(0), norm(m.group(1))) for m in _ABBREV_RE.finditer(text))
-    return tuple(norm(text).split()), abbreviations
+    return _unique((m.entry, m.text) for m in find(lex, text, kinds, level, context))
 
 
 def _unique(found: Iterable[tuple[Entry, str]]) -> list[tuple[Entry, str]]:
@@ -227,8 +201,19 @@ def _org_links(lex: Lexicon, role: str, path: str, text: str) -> list[Link]:
 
 
 def _scan_links(lex: Lexicon, role: str, path: str, text: str, kinds: frozenset[str],
-                level: int = SCAN_TEXT) -> list[Link]:
-    return [Link(role, t, e.kind, e.iri, "scan", path) for e, t in scan(lex, text, kinds, level)]
+                level: int = SCAN_TEXT, context: Context | None = None) -> list[Link]:
+    return [Link(role, m.text, m.entry.kind, m.entry.iri, m.method, path)
+            for m in _first_of_each(find(lex, text, kinds, level, context))]
+
+
+def _first_of_each(mentions: Iterable[Mention]) -> list[Mention]:
+    seen: set[URIRef] = set()
+    out = []
+    for m in mentions:
+        if m.entry.iri not in seen:
+            seen.add(m.entry.iri)
+            out.append(m)
+    return out
 
 
 def _intervention_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
@@ -279,13 +264,13 @@ def _combination_links(lex: Lexicon, path: str, names: Iterable[str]) -> list[Li
     return []
 
 
-def _title_drug_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+def _title_drug_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link]:
     """Drugs a title names, when the record lists no interventions ("X vs Y in Z")."""
     if rec.interventions or not rec.title:
         return []
     tested, _, comparator = _split_versus(rec.title)
-    links = _scan_links(lex, "title_drug", "title", tested, DRUGS)
-    links += _scan_links(lex, "title_comparator", "title", comparator, DRUGS)
+    links = _scan_links(lex, "title_drug", "title", tested, DRUGS, context=ctx)
+    links += _scan_links(lex, "title_comparator", "title", comparator, DRUGS, context=ctx)
     return links
 
 
@@ -294,7 +279,7 @@ def _split_versus(title: str) -> tuple[str, str, str]:
     return (parts[0], "", parts[1]) if len(parts) == 2 else (title, "", "")
 
 
-def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+def _condition_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link]:
     items = []
     for i, c in enumerate(rec.conditions):
         items.append((f"conditions[{i}].name", c.name))
@@ -306,7 +291,7 @@ def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
         if entry:
             links[links.index(link)] = Link("condition", c.name, "condition", entry.iri, "identifier", link.path)
     if not rec.conditions and rec.title:  # pages without a conditions section
-        links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS, SCAN_TITLES)
+        links += _scan_links(lex, "title_condition", "title", rec.title, CONDITIONS, SCAN_TITLES, ctx)
     for i, m in enumerate(rec.meddra):
         if m.term:
             entry, method = link_name(lex, m.term, CONDITIONS)
@@ -315,24 +300,12 @@ def _condition_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
     return links
 
 
-# Words before a drug's name saying the treatment was NOT given ("No prior treatment with X", "not
-# previously treated with X", "naive to X", "sans traitement antérieur par X", "n'ayant jamais reçu de
-# X"), or "-naive" right after it: the criterion then says the opposite of its list's default (an
-# inclusion criterion excludes the drug, an exclusion criterion requires it).
-_NEGATED_BEFORE = re.compile(
-    r"\b(?:no|without|absence\s+of)\s+(?:[\w-]+\s+){0,2}?(?:prior|previous|earlier|former)\b"
-    r"|\bno\s+(?:[\w-]+\s+)?(?:treatment|therapy|exposure|use)\b"
-    r"|\b(?:not|never)\s+(?:[\w-]+\s+){0,2}?(?:treated|received|exposed|taken|used)\b"
-    r"|\bna[iï]ve\s+(?:to|of)\b"
-    r"|\bsans\s+(?:[\w-]+\s+){0,2}?(?:traitement|exposition)\b"
-    r"|\b(?:jamais|pas)\s+(?:[\w-]+\s+){0,2}?(?:trait[ée]e?s?|re[çc]us?)\b|\bn['’]ayant\s+(?:jamais|pas)\b"
-    r"|\baucun\s+traitement\b|\bna[iï]fs?\s+(?:de|du|des|d['’]|au|à)|\bnon\s+trait[ée]", re.I)
 _NEGATED_AFTER = re.compile(r"\s*-?\s*na[iï](?:ve|fs?)\b", re.I)
 # Where the words about one drug start: a sentence or clause break, or a contrast ("but", "except").
 _CLAUSE_BREAK = re.compile(r"[.;:()]|\b(?:but|except|unless|however|sauf|mais)\b", re.I)
 
 
-def _criterion_links(lex: Lexicon, rec: StudyRecord, own: set[URIRef]) -> list[Link]:
+def _criterion_links(lex: Lexicon, rec: StudyRecord, own: set[URIRef], ctx: Context) -> list[Link]:
     out = []
     # Registers sometimes print the exclusion list under both headings: a copied criterion is not a
     # requirement (it would make every drug it names both required and excluded).
@@ -341,10 +314,12 @@ def _criterion_links(lex: Lexicon, rec: StudyRecord, own: set[URIRef]) -> list[L
         for i, text in enumerate(getattr(rec.eligibility, kind)):
             path = f"eligibility.{kind}[{i}]"
             copied = kind == "inclusion" and norm(text) in excluded_texts
-            for link in _scan_links(lex, "criterion_drug", path, text, DRUGS):  # one link per drug
+            for link in _scan_links(lex, "criterion_drug", path, text, DRUGS, context=ctx):  # one link per drug
                 role = "criterion_drug" if copied else _criterion_drug_role(kind, text, link, link.entity in own)
+                if role == "prior_treatment_required" and rec.study_type == "CASE_COLLECTION":
+                    role = "text_drug"  # a case collection's required treatment is the exposure it collects
                 out.append(Link(role, link.text, link.kind, link.entity, link.method, path))
-            out += _scan_links(lex, "criterion_condition", path, text, CONDITIONS)
+            out += _scan_links(lex, "criterion_condition", path, text, CONDITIONS, context=ctx)
     return out
 
 
@@ -370,12 +345,12 @@ def _criterion_drug_role(kind: str, text: str, link: Link, is_study_drug: bool) 
     return "prior_treatment_excluded" if excludes else "prior_treatment_required"
 
 
-def _reference_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
+def _reference_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link]:
     out = []
     for i, ref in enumerate(rec.references):
         text = ref.title or ref.raw
-        out += _scan_links(lex, "reference_drug", f"references[{i}]", text, DRUGS)
-        out += _scan_links(lex, "reference_condition", f"references[{i}]", text, CONDITIONS, SCAN_TITLES)
+        out += _scan_links(lex, "reference_drug", f"references[{i}]", text, DRUGS, context=ctx)
+        out += _scan_links(lex, "reference_condition", f"references[{i}]", text, CONDITIONS, SCAN_TITLES, ctx)
     return out
 
 
@@ -392,13 +367,68 @@ def _organization_links(lex: Lexicon, rec: StudyRecord) -> list[Link]:
     return out
 
 
+# Roles of free-text mentions (kg.mentions) -> link roles. Drugs and conditions a summary gives a study
+# role count only for records without an interventions / conditions section (pages, letters); the others
+# are mentions of the text.
+TEXT_DRUG_ROLE = {"tested": "text_drug", "comparator": "text_comparator", "prior": "text_prior",
+                  "excluded": "text_excluded"}
+TEXT_CONDITION_ROLE = {"studied": "text_condition"}
+# Several mentions of one entity in one field: the first role here wins ("receive either X or Y" after
+# "X compared to Y" leaves Y a comparator).
+TEXT_ROLE_ORDER = ("text_comparator", "text_drug", "text_condition", "keyword_condition", "text_excluded",
+                   "text_prior", "text_background")
+
+
+def _context(lex: Lexicon, rec: StudyRecord) -> Context:
+    """The abbreviations a record defines and the words it uses, over all of its text."""
+    texts = [t for t in (rec.title, rec.scientific_title, rec.summary) if t]
+    texts += [*rec.keywords, *(c.name for c in rec.conditions), *(iv.name for iv in rec.interventions),
+              *rec.eligibility.inclusion, *rec.eligibility.exclusion]
+    return document_context(lex, texts, DRUGS | CONDITIONS)
+
+
+def _free_text_links(lex: Lexicon, rec: StudyRecord, ctx: Context, title_conditions: bool) -> list[Link]:
+    """Drugs and conditions of a summary (with their roles) and of keywords, for records that lack an
+    interventions or a conditions section, or that collect cases (a letter's body names its drug).
+
+    Keywords have no context to give a role: their conditions are the study's only when neither the
+    title nor the summary names one (a keyword run mixes the condition with related ones)."""
+    drugs_open = not rec.interventions or rec.study_type == "CASE_COLLECTION"
+    conditions_open = not rec.conditions
+    if not (drugs_open or conditions_open):
+        return []
+    best: dict[tuple[URIRef | None, str], Link] = {}
+
+    def keep(link: Link) -> None:  # one link per entity and field: the strongest role its mentions give
+        key = (link.entity, link.path)
+        if key not in best or TEXT_ROLE_ORDER.index(link.role) < TEXT_ROLE_ORDER.index(best[key].role):
+            best[key] = link
+
+    if rec.summary:
+        for m, role in roles(rec.summary, find(lex, rec.summary, DRUGS | CONDITIONS, context=ctx)):
+            if m.entry.kind == "condition":
+                mapped = TEXT_CONDITION_ROLE.get(role, "text_background") if conditions_open else "text_background"
+            else:
+                mapped = TEXT_DRUG_ROLE.get(role, "text_background") if drugs_open else "text_background"
+            keep(Link(mapped, m.text, m.entry.kind, m.entry.iri, m.method, "summary"))
+    studied = title_conditions or any(lk.role == "text_condition" for lk in best.values())
+    for i, keyword in enumerate(rec.keywords):
+        for m in find(lex, keyword, DRUGS | CONDITIONS, SCAN_TITLES, ctx):
+            own = m.entry.kind == "condition" and conditions_open and not studied
+            role = "keyword_condition" if own else "text_background"
+            keep(Link(role, m.text, m.entry.kind, m.entry.iri, m.method, f"keywords[{i}]"))
+    return list(best.values())
+
+
 def link_record(lex: Lexicon, rec: StudyRecord) -> tuple[Link, ...]:
     """Every mention of a record, linked or flagged unlinked."""
-    links = _intervention_links(lex, rec) + _title_drug_links(lex, rec)
+    ctx = _context(lex, rec)
+    links = _intervention_links(lex, rec) + _title_drug_links(lex, rec, ctx)
     own = {lk.entity for lk in links if lk.entity}
-    links += _condition_links(lex, rec)
-    links += _criterion_links(lex, rec, own)
-    links += _reference_links(lex, rec)
+    links += _condition_links(lex, rec, ctx)
+    links += _criterion_links(lex, rec, own, ctx)
+    links += _free_text_links(lex, rec, ctx, any(lk.role == "title_condition" and lk.entity for lk in links))
+    links += _reference_links(lex, rec, ctx)
     links += _organization_links(lex, rec)
     return tuple(links)
 

@@ -74,3 +74,41 @@ def test_dupilumab_and_stromal_cell_studies_are_still_not_headline_rows(headline
     assert not any("mesenchymal" in d for d in drugs)
     assert not rows_of(headline, "NCT04244006")
     assert not rows_of(headline, "EUCTR2017-001400-29")
+
+
+# Free text read with the lexicon and role rules (kg.mentions): a French call for case reports that says
+# "ayant reçu du bortezomib" / "au moins une injection de bortezomib" (no "traités par"), and a ClinConnect
+# page whose title says "SSc" and whose keywords run "Systemic Sclerosis ... Bortezomib Mycophenolate Mofetil".
+def test_free_text_letter_without_the_usual_phrasing_reaches_the_headline(headline):
+    rows = [r for r in rows_of_document(headline, "fr_letter_bortezomib_cytopenias.txt")]
+    assert [r["drugName"] for r in rows] == ["bortezomib"]
+    assert rows[0]["studyKind"] == "retrospective case collection"
+    assert set(rows[0]["conditions"].split("; ")) == {
+        "autoimmune thrombocytopenic purpura", "autoimmune hemolytic anemia", "Evans syndrome"}
+    assert rows[0]["drugEvidence"] == "fr_letter_bortezomib_cytopenias.txt lines 3-17 (summary)"
+
+
+def test_abbreviated_condition_in_a_clinconnect_title_reaches_the_headline(store, headline):
+    rows = rows_of(headline, "NCT09990023")
+    assert [r["drugName"] for r in rows] == ["bortezomib"]
+    assert "systemic sclerosis" in rows[0]["conditions"].split("; ")
+    tested = {r["d"].value for r in store.query(
+        "SELECT ?d WHERE { ?s <https://w3id.org/trialkg/ontology/testsDrug> ?d "
+        "FILTER(STRENDS(STR(?s), 'NCT09990023')) }", use_default_graph_as_union=True)}
+    assert "https://w3id.org/trialkg/id/drug/mycophenolic-acid" in tested  # the title's "Mycophenolate"
+
+
+def test_background_drugs_of_free_text_are_mentions_not_tested_drugs(store):
+    def objects(prop: str) -> set[str]:
+        return {r["d"].value.rsplit("/", 1)[-1] for r in store.query(
+            "SELECT ?d WHERE { ?r <https://w3id.org/trialkg/ontology/fileName> 'fr_letter_bortezomib_cytopenias.txt' ; "
+            f"<https://w3id.org/trialkg/ontology/describesStudy> ?s . ?s <https://w3id.org/trialkg/ontology/{prop}> ?d }}",
+            use_default_graph_as_union=True)}
+    assert objects("testsDrug") == {"bortezomib"}
+    assert objects("textMentionsDrug") == {"dexamethasone"}  # "le plus souvent prescrit avec la dexaméthasone"
+    assert objects("requiresPriorTreatment") == {"rituximab"}  # "après échec ... dont le rituximab"
+
+
+def rows_of_document(results, document: str) -> list[dict[str, str]]:
+    rows = [{k: getattr(v, "value", "") for k, v in zip(results.variables, values)} for values in results.rows]
+    return [r for r in rows if r["documents"] == document]

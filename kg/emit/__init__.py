@@ -332,22 +332,45 @@ def _drug_roles(out: _Out, study: str, links: list[Link], administered: dict[str
             d = _entity(out, lk)
             drugs.setdefault(d, lk)
             (tested if lk.role == "title_drug" else comparators).add(d)
+    for lk in links:  # free text (kg.mentions) adds to what the title and arms say, never against it
+        if lk.role in ("text_drug", "text_comparator") and lk.entity is not None:
+            d = lk.entity
+            if d not in tested and d not in comparators:
+                drugs.setdefault(d, lk)
+                (tested if lk.role == "text_drug" else comparators).add(d)
     for d in sorted(tested):
         out.add(study, TKG.testsDrug, d, drugs[d].path if d in drugs else "title", drugs.get(d))
     for d in sorted(comparators - tested):
         out.add(study, TKG.comparatorDrug, d, drugs[d].path if d in drugs else "title", drugs.get(d))
+    _text_drugs(out, study, links, tested | comparators)
     return tested
+
+
+TEXT_DRUG_PROPERTY = {"text_prior": TKG.requiresPriorTreatment, "text_excluded": TKG.excludesPriorTreatment,
+                      "text_background": TKG.textMentionsDrug}
+
+
+def _text_drugs(out: _Out, study: str, links: list[Link], given: set) -> None:
+    """Drugs free text names in other roles than tested or comparator (kg.mentions)."""
+    for lk in links:
+        if lk.role in TEXT_DRUG_PROPERTY and lk.kind != "condition" and lk.entity is not None \
+                and lk.entity not in given:
+            out.add(study, TEXT_DRUG_PROPERTY[lk.role], lk.entity, lk.path, lk)
 
 
 def _conditions(out: _Out, study: str, links: list[Link], tested: set) -> None:
     conditions = []
     for lk in links:
-        if lk.role in ("condition", "title_condition"):
+        if lk.role in ("condition", "title_condition", "text_condition", "keyword_condition"):
             node = _entity(out, lk)
             out.add(study, TKG.studiesCondition, node, lk.path, lk)
             conditions.append(node)
+    studied = set(conditions)
+    for lk in links:
+        if lk.role == "text_background" and lk.kind == "condition" and lk.entity and lk.entity not in studied:
+            out.add(study, TKG.textMentionsCondition, lk.entity, lk.path, lk)
     for drug in sorted(tested):
-        for cond in conditions:
+        for cond in sorted(studied):
             out.add(drug, TKG.investigatedFor, cond)
     for i, m in enumerate(out.rec.meddra):
         term = iri.meddra(m.code)

@@ -339,6 +339,18 @@ def title_of(lines: list[Line]) -> tuple[str, Span] | None:
     return None
 
 
+def body_text(lines: list[Line]) -> tuple[str, Span] | None:
+    """The letter's text from the line after the salutation to the line before the closing, lines joined
+    by single spaces: the summary, which the normaliser reads for drugs and conditions (kg.mentions)."""
+    start = next((i + 1 for i, ln in enumerate(lines) if SALUTATION_RE.match(ln.stripped)), 0)
+    end = next((i for i, ln in enumerate(lines) if i >= start and CLOSING_RE.match(ln.stripped)), len(lines))
+    block = lines[start:end]
+    if not block:
+        return None
+    flat = flatten(block)
+    return flat.text, flat.span(0, len(flat.text))
+
+
 def parse_letter(text: str) -> StudyRecord:
     """One letter -> its StudyRecord (a case collection when it asks for cases).
 
@@ -359,6 +371,8 @@ def parse_letter(text: str) -> StudyRecord:
     read_signature(fields, spans, body)
     if found := title_of(body):
         fields["title"], spans["title"] = found
+    if found := body_text(body):
+        fields["summary"], spans["summary"] = found
     entries = reference_entries(lines[ref_at + 1:])
     fields["references"] = tuple(reference(n, raw) for n, raw, _ in entries)
     spans.update({f"references[{i}]": span_of(group) for i, (_, _, group) in enumerate(entries)})

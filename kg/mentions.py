@@ -1,0 +1,282 @@
+"""Mentions in free text: the lexicon's names found in a text, with the role the words around them give.
+
+:func:`find` scans a text for every name of the :class:`~kg.lexicon.Lexicon` (longest match first, no
+overlaps) and for abbreviations; :func:`roles` then gives each mention a role from its clause, in
+English and French:
+
+- drugs: ``tested`` ("treated with X", "ayant reçu du X", "au moins une injection de X", "adding X"),
+  ``comparator`` ("compared to X", "versus X"), ``prior`` ("after failure of X", "despite X", "stable
+  dose of X", "après échec ... dont le X"), ``excluded`` (a sentence saying such patients are not
+  included) or ``background`` (anything else: a known use, a mechanism, a co-medication);
+- conditions: ``studied`` ("patients with X", "for the treatment of X", "atteints de X", "pour un X"),
+  ``excluded``, or ``background`` ("indicated in X", "used to treat X", anything else).
+
+A tested cue must stand right before the name (up to three determiners or quantifiers between); the
+other cues count anywhere earlier in the clause, the nearest one deciding. A name coordinated with the
+previous one of its kind ("X, Y or Z", "X (XA)") takes its role. The rules are written from registry
+and letter usage; they are cues, not a grammar, so a role is a reading of the text, never a fact.
+
+Abbreviations: capitals ("SLE") or mixed case ("SSc", "pSS") of the reference tables. One that is
+defined in the document ("systemic sclerosis (SSc)") means what it is defined as there. One with two
+meanings, or of two letters ("LN"), is resolved only when the document writes a word of exactly one
+meaning's label elsewhere ("lupus"); otherwise it is left unlinked.
+
+Example:
+    >>> cue_role("drug", "nous souhaitons recenser les patients ayant reçu du ", "")
+    'tested'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kg.lexicon import SCAN_TEXT, Entry, Lexicon, norm
+
+# A token as norm() splits text: letters and digits (accents folded by norm()).
+_WORD = re.compile(r"[^\W_]+")
+# Abbreviations as written: capitals with digits and hyphens ("SLE", "PDE5-I", plural "AMs"), or
+# mixed case with a capital after the first letter ("SSc", "pSS"). Capitalised words ("Les") are not.
+_CAPS = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+){0,8}[A-Z0-9])s?\b")
+_MIXED = re.compile(r"\b([A-Za-z]{2,8})\b")  # kept when is_mixed_case()
+# "long form (SF)": a parenthesis holding only a short form (Schwartz & Hearst 2003, PSB 8:451).
+_DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*\)")
+# Label words too general to tell one meaning of an abbreviation from another.
+_GENERIC = frozenset("disease diseases disorder disorders syndrome syndromes chronic acute primary secondary "
+                     "type with without associated related deficiency infection human".split())
+
+# How far back a cue is looked for (characters), and what ends a clause. Bounded, so that a long
+# text costs linear time.
+WINDOW = 160
+MAX_ROLES = 1000
+_CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]]|\b(?:but|except|unless|however|whereas|sauf|mais|alors que)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
+_DET = (r"(?:le|la|les|l|du|de|des|d|un|une|au|aux|the|a|an|one|two|deux|at|least|moins|any|all|tout|tous"
+        # qualifiers that may stand between a cue and the name ("patients with difficult-to-treat X")
+        r"|severe|moderate|mild|active|refractory|relapsed|recurrent|chronic|acute|early|advanced|newly|diagnosed"
+        r"|confirmed|difficult|to|treat|established|low|high|dose|oral|intravenous|subcutaneous|weekly"
+        r"|s[ée]v[èe]res?|actifs?|actives?|chroniques?|faible|dose)")
+# Cues, English then French (accents as written and folded). Tested cues must be adjacent.
+_TESTED = re.compile(
+    r"\b(?:(?:treated|treating|treatment|therapy|managed|combined) with|receiv(?:e|ed|es|ing)|given|administ\w+"
+    r"|exposed to|exposure to|(?:injections?|infusions?|courses?|cycles?) of|adding|addition of|add-on"
+    r"|(?:efficacy|effectiveness|effects?|safety|tolerability|benefits?|use|role|trial|study|studies) of"
+    r"|evaluat\w+|assess\w+|test(?:s|ing)?|investigat\w+|plus"
+    r"|trait[ée]e?s? (?:par|avec)|traitement (?:par|avec)|re[çc]us?|recevant|recevront|recevoir"
+    r"|(?:injections?|perfusions?|cures?|administrations?) (?:de|du|d)|expos[ée]e?s? (?:à|a|au|aux)"
+    r"|exposition (?:à|a|au)|sous|(?:efficacit[ée]|tol[ée]rance|utilisation|emploi|ajout|int[ée]r[êe]t) (?:de|du|d))"
+    r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+_COMPARATOR = re.compile(
+    r"\b(?:versus|vs|compared (?:to|with)|comparisons? (?:with|to)|rather than|instead of|than|contre"
+    r"|par rapport (?:à|a|au|aux)|compar[ée]e?s? (?:à|a|au|aux|avec)|plut[ôo]t que)\b", re.I)
+# Prior or background treatment: right before the name, or a list after such words ("after failure of
+# two lines including X", "après échec d'au moins deux lignes dont le X").
+_PRIOR_WORDS = (r"(?:failure (?:of|to|on)|failed|failing|refractory to|resistant to|inadequate response to"
+                r"|intoleran\w+ (?:to|of)|despite|prior|previous(?:ly)?(?: treated with| received)?|history of"
+                r"|already (?:take|takes|taking|received|receiving|on|treated with)|stable doses? of|background"
+                r"|concomitant|ongoing|[ée]checs? (?:de|du|des|d|au|aux)|r[ée]fractaires? (?:à|a|au|aux)"
+                r"|r[ée]sistan\w+ (?:à|a|au|aux)|malgr[ée]|ant[ée]rieur\w*(?: par)?|d[ée]j[àa] trait[ée]e?s? par)")
+_PRIOR = re.compile(
+    r"\b(?:" + _PRIOR_WORDS + r"|" + _PRIOR_WORDS + r"[^.;:]{0,60}?\b(?:including|such as|dont|notamment|comme"
+    r"|incluant|y compris))(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+# Words before a drug's name saying the treatment was NOT given ("No prior treatment with X", "not
+# previously treated with X", "naive to X", "sans traitement antérieur par X", "n'ayant jamais reçu de
+# X"), or "-naive" right after it (used by kg.normalize for eligibility criteria too).
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no|without|absence\s+of)\s+(?:[\w-]+\s+){0,2}?(?:prior|previous|earlier|former)\b"
+    r"|\bno\s+(?:[\w-]+\s+)?(?:treatment|therapy|exposure|use)\b"
+    r"|\b(?:not|never)\s+(?:[\w-]+\s+){0,2}?(?:treated|received|exposed|taken|used)\b"
+    r"|\bna[iï]ve\s+(?:to|of)\b"
+    r"|\bsans\s+(?:[\w-]+\s+){0,2}?(?:traitement|exposition)\b"
+    r"|\b(?:jamais|pas)\s+(?:[\w-]+\s+){0,2}?(?:trait[ée]e?s?|re[çc]us?)\b|\bn['’]ayant\s+(?:jamais|pas)\b"
+    r"|\baucun\s+traitement\b|\bna[iï]fs?\s+(?:de|du|des|d['’]|au|à)|\bnon\s+trait[ée]", re.I)
+_EXCLUDED_SENTENCE = re.compile(
+    r"\b(?:ne (?:seront|sont|pourront) pas (?:inclus|[ée]ligibles|retenus)|non inclus|exclu\w*"
+    r"|(?:will|shall|are|is) not (?:be )?(?:included|eligible)|not eligible|ineligible)\b", re.I)
+_STUDIED = re.compile(
+    r"\b(?:(?:patients?|people|persons?|adults?|children|adolescents?|participants?|subjects?|individuals?"
+    r"|women|men|those|cases?|sujets?|malades?|enfants?|adultes?)\b[^.;:()]{0,40}?"
+    r"\b(?:with|having|suffering from|affected by|diagnosed with|atteints?|atteintes?|souffrant|pr[ée]sentant)"
+    r"|(?:treatment|management|therapy|traitement|prise en charge) (?:of|for|de|du|des|d)"
+    r"|(?:for|pour))(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+_BACKGROUND = re.compile(
+    r"\b(?:used (?:to treat|for|in)|approved (?:for|in)|indicated (?:for|in)|licensed (?:for|in)"
+    r"|risk of|reduce|prevent\w*|caus\w+|induced|side effects?|complications?"
+    r"|indiqu[ée]e?s? (?:dans|pour)|utilis[ée]e?s? (?:dans|pour)|efficaces? dans|prescrit\w*|risque)\b", re.I)
+# Between two coordinated names: commas, parentheses, conjunctions and determiners only.
+_COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:and|or|and/or|et|ou|et/ou|either|nor|ni|plus)\W+)?(?:" + _DET
+                          + r"\W+){0,2}$", re.I)
+# When two cues end at the same place, the more specific reading wins (precision first).
+_PRIORITY = ("excluded", "negated", "background", "prior", "comparator", "tested", "studied")
+
+
+@dataclass(frozen=True)
+class Mention:
+    entry: Entry
+    text: str  # the name as normalised ("systemic sclerosis"), or the abbreviation as written
+    start: int  # character offsets into the scanned text
+    end: int
+    method: str  # "scan", "abbreviation", "abbreviation-defined"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a whole document says, for resolving its abbreviations."""
+
+    defined: dict[str, Entry] = field(default_factory=dict)  # short form as written -> entry
+    words: frozenset[str] = frozenset()  # normalised words of the document
+
+
+@lru_cache(maxsize=256)
+def _words(text: str) -> tuple[str, ...]:
+    """norm()'s tokens of a text (one pass in C for ASCII text, whose lower() keeps every character)."""
+    if text.isascii():
+        return tuple(_WORD.findall(text.lower()))
+    return tuple(w for _, w in _non_ascii_tokens(text))
+
+
+@lru_cache(maxsize=256)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each of :func:`_words` stands; computed only for texts where a name was found."""
+    if text.isascii():
+        return tuple(m.span() for m in _WORD.finditer(text))
+    return tuple(span for span, _ in _non_ascii_tokens(text))
+
+
+def _non_ascii_tokens(text: str) -> list[tuple[tuple[int, int], str]]:
+    # norm() may fold one written word into several tokens, or into none
+    return [(m.span(), part) for m in _WORD.finditer(text) for part in norm(m.group(0)).split()]
+
+
+def find(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT,
+         context: Context | None = None) -> list[Mention]:
+    """Every name and abbreviation of these kinds in a text, in text order, without overlaps."""
+    phrases, starts = lex.phrases(kinds, level), lex.starts(kinds, level)
+    words = _words(text)
+    found: list[Mention] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(starts.get(words[i], 0), len(words) - i), 0, -1):
+            entry = phrases.get(words[i:i + n])
+            if entry:
+                spans = _spans(text)
+                found.append(Mention(entry, " ".join(words[i:i + n]), spans[i][0], spans[i + n - 1][1], "scan"))
+                i += n
+                break
+        else:
+            i += 1
+    taken = [(m.start, m.end) for m in found]
+    for m in abbreviations(lex, text, kinds, context):
+        if not any(a < m.end and m.start < b for a, b in taken):
+            found.append(m)
+    return sorted(found, key=lambda m: m.start)
+
+
+def abbreviations(lex: Lexicon, text: str, kinds: frozenset[str], context: Context | None) -> list[Mention]:
+    out = []
+    seen: set[tuple[int, int]] = set()
+    for pattern in (_CAPS, _MIXED):
+        for m in pattern.finditer(text):
+            written = m.group(1)
+            if (m.start(), m.end()) in seen or (pattern is _MIXED and not is_mixed_case(written)):
+                continue
+            seen.add((m.start(), m.end()))
+            entry, method = resolve(lex, written, kinds, context)
+            if entry:
+                out.append(Mention(entry, m.group(0), m.start(), m.end(), method))
+    return out
+
+
+def is_mixed_case(word: str) -> bool:
+    """"SSc", "pSS": a capital after the first letter and a small letter; not "Les", not "SLE"."""
+    return any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+
+
+def resolve(lex: Lexicon, written: str, kinds: frozenset[str],
+            context: Context | None) -> tuple[Entry | None, str]:
+    """The one meaning of an abbreviation here: as the document defines it, else by the rules above."""
+    if context and written in context.defined:
+        entry = context.defined[written]
+        return (entry, "abbreviation-defined") if entry.kind in kinds else (None, "")
+    candidates = {e for e in lex.abbreviations.get(norm(written), ()) if e.kind in kinds}
+    if len(candidates) > 1 or len(written) <= 2:
+        words = context.words if context else frozenset()
+        candidates = {e for e in candidates if _label_words(e.label) & words}
+    return (next(iter(candidates)), "abbreviation") if len(candidates) == 1 else (None, "")
+
+
+def _label_words(label: str) -> frozenset[str]:
+    return frozenset(w for w in norm(label).split() if len(w) >= 4 and w not in _GENERIC)
+
+
+def document_context(lex: Lexicon, texts: Iterable[str], kinds: frozenset[str]) -> Context:
+    """Abbreviations the texts define ("long form (SF)": a linked name right before the parenthesis whose
+    first letter starts a word of the name) and the words they use."""
+    defined: dict[str, Entry] = {}
+    words: set[str] = set()
+    for text in texts:
+        words.update(_words(text))
+        if not _DEFINITION.search(text):
+            continue
+        names = [m for m in find(lex, text, kinds) if m.method == "scan"]
+        ends = {m.end: m for m in names}
+        for d in _DEFINITION.finditer(text):
+            short = d.group(1)
+            before = text[max(0, d.start() - 3):d.start()]
+            name = ends.get(d.start() - (len(before) - len(before.rstrip())))
+            if name and sum(c.isupper() for c in short) >= 1 and \
+                    short[0].lower() in {w[0] for w in name.text.split()}:
+                defined.setdefault(short, name.entry)
+    return Context(defined, frozenset(words))
+
+
+def cue_role(kind: str, before: str, sentence: str) -> str:
+    """The role the words before a mention (in its clause) and its sentence give it."""
+    if _EXCLUDED_SENTENCE.search(sentence):
+        return "excluded"
+    ends: dict[str, int] = {}
+    if kind == "condition":
+        patterns = {"studied": _STUDIED, "background": _BACKGROUND}
+    else:
+        patterns = {"tested": _TESTED, "comparator": _COMPARATOR, "prior": _PRIOR, "background": _BACKGROUND}
+    for role, pattern in patterns.items():
+        last = None
+        for last in pattern.finditer(before):
+            pass
+        if last is not None:
+            ends[role] = len(before) if role in ("tested", "studied", "prior") else last.end()
+    if not ends:
+        return "background"
+    role = max(ends, key=lambda r: (ends[r], -_PRIORITY.index(r)))
+    # "no prior X", "not treated with X", "sans traitement antérieur par X": the denial covers the cue
+    return "negated" if role in ("prior", "tested") and _NEGATED_BEFORE.search(before) else role
+
+
+def roles(text: str, mentions: list[Mention]) -> list[tuple[Mention, str]]:
+    """Each mention with its role (see the module notes); mentions must be in text order."""
+    out: list[tuple[Mention, str]] = []
+    previous: dict[str, tuple[Mention, str]] = {}
+    for k, m in enumerate(mentions):
+        if k >= MAX_ROLES:  # no real text names so many; a hostile one must not cost time per mention
+            out.append((m, "background"))
+            continue
+        kind = "condition" if m.entry.kind == "condition" else "drug"
+        lo = max(0, m.start - WINDOW)
+        window = text[lo:m.start]
+        breaks = [b.end() for b in _CLAUSE_BREAK.finditer(window)]
+        before = window[breaks[-1] if breaks else 0:]
+        ends = [e.end() for e in _SENTENCE_END.finditer(text, lo, m.start)]
+        stop = _SENTENCE_END.search(text, m.end, min(len(text), m.end + WINDOW * 2))
+        sentence = text[ends[-1] if ends else lo:stop.start() if stop else min(len(text), m.end + WINDOW * 2)]
+        role = cue_role(kind, before, sentence)
+        prev = previous.get(kind)
+        gap = text[prev[0].end:m.start] if prev else ""
+        # a class after a drug is its apposition ("daratumumab, an anti-CD38 antibody"), not a second drug
+        if prev and role == "background" and len(gap) < 40 and _COORDINATED.match(gap) \
+                and m.entry.kind != "drug_class":
+            role = prev[1]
+        previous[kind] = (m, role)
+        out.append((m, role))
+    return out
