@@ -201,11 +201,19 @@ _IC_ACID = re.compile(r"([a-z]{4,})ic acid")
 
 
 def _add_anion_names(lex: Lexicon, ref: Reference) -> None:
-    """"mycophenolic acid" is also "mycophenolate", when that names nothing else."""
+    """"mycophenolic acid" is also "mycophenolate", when that names nothing else and is not a counter-ion:
+    an anion that ends the names of two drugs or more ("sildenafil citrate", "sumatriptan succinate")
+    names a salt's other half in trial text, not a drug."""
+    ending: dict[str, set[str]] = {}
+    for d in ref.drugs:
+        for name in (d.label, *d.synonyms):
+            words = norm(name).split()
+            if len(words) > 1:
+                ending.setdefault(words[-1], set()).add(d.id)
     for d in ref.drugs:
         m = _IC_ACID.fullmatch(d.label.lower())
         anion = f"{m.group(1)}ate" if m else ""
-        if anion and anion not in lex.names:
+        if anion and anion not in lex.names and len(ending.get(anion, ())) < 2:
             lex.add(anion, Entry("drug", drug_iri(d.id), d.label))
 
 

@@ -40,7 +40,7 @@ _WORD = re.compile(r"[^\W_]+")
 # Abbreviations as written: capitals with digits and hyphens ("SLE", "PDE5-I", plural "AMs"), or
 # mixed case with a capital after the first letter ("SSc", "pSS"). Capitalised words ("Les") are not.
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+){0,8}[A-Z0-9])s?\b")
-_MIXED = re.compile(r"\b([A-Za-z]{2,8})\b")  # kept when is_mixed_case()
+_MIXED = re.compile(r"\b([A-Za-z][a-z]*[A-Z][A-Za-z]*)\b")  # a capital after the first letter; see is_mixed_case()
 # "long form (SF)": a parenthesis holding only a short form (Schwartz & Hearst 2003, PSB 8:451).
 _DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*\)")
 # Label words too general to tell one meaning of an abbreviation from another.
@@ -50,6 +50,7 @@ _GENERIC = frozenset("disease diseases disorder disorders syndrome syndromes chr
 # How far back a cue is looked for (characters), and what ends a clause. Bounded, so that a long
 # text costs linear time.
 WINDOW = 160
+LONGEST = 200  # characters a long form before "(SF)" may take: longer than any name of the lexicon
 MAX_ROLES = 1000
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]]|\b(?:but|except|unless|however|whereas|sauf|mais|alors que)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
@@ -180,7 +181,7 @@ def abbreviations(lex: Lexicon, text: str, kinds: frozenset[str], context: Conte
     for pattern in (_CAPS, _MIXED):
         for m in pattern.finditer(text):
             written = m.group(1)
-            if (m.start(), m.end()) in seen or (pattern is _MIXED and not is_mixed_case(written)):
+            if (m.start(), m.end()) in seen or (pattern is _MIXED and not (len(written) <= 8 and is_mixed_case(written))):
                 continue
             seen.add((m.start(), m.end()))
             entry, method = resolve(lex, written, kinds, context)
@@ -220,10 +221,11 @@ def document_context(lex: Lexicon, texts: Iterable[str], kinds: frozenset[str]) 
         words.update(_words(text))
         if not _DEFINITION.search(text):
             continue
-        names = [m for m in find(lex, text, kinds) if m.method == "scan"]
-        ends = {m.end: m for m in names}
         for d in _DEFINITION.finditer(text):
             short = d.group(1)
+            # the names ending right before the parenthesis (no name is longer than LONGEST characters)
+            lo = max(0, d.start() - LONGEST)
+            ends = {lo + m.end: m for m in find(lex, text[lo:d.start()], kinds) if m.method == "scan"}
             before = text[max(0, d.start() - 3):d.start()]
             name = ends.get(d.start() - (len(before) - len(before.rstrip())))
             if name and sum(c.isupper() for c in short) >= 1 and \
