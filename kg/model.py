@@ -206,6 +206,8 @@ class StudyRecord:
     summary: str | None = None
     references: tuple[Reference, ...] = ()
     register: str | None = None  # the primary register a record names, e.g. "EUCTR"
+    # What the reader could not read in a document it accepted (a page saved without values, no identifier).
+    warnings: tuple[str, ...] = ()
     spans: dict[str, Span] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -222,6 +224,8 @@ def _plain(value: Any) -> Any:
 def to_json(record: StudyRecord) -> dict[str, Any]:
     """The record as a JSON-ready dict following ``kg/schema/record.schema.json``."""
     out = _plain(record)
+    if not out["warnings"]:  # only degraded documents carry the key
+        del out["warnings"]
     elig = out.pop("eligibility")
     out["eligibility"] = elig
     out["spans"] = {

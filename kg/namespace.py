@@ -206,6 +206,7 @@ class TKG(DefinedNamespace):
     publicationYear: URIRef
     publishedBy: URIRef
     readerVersion: URIRef
+    readerWarning: URIRef
     registrationDate: URIRef
     reportedUseFor: URIRef
     reportsCondition: URIRef

@@ -213,6 +213,26 @@ def test_labels_without_values_keep_the_title_and_warn(caplog: pytest.LogCapture
     assert record.title == "Abatacept After Haploidentical Transplantation"
     assert (record.sponsor, record.registry_ids, record.status, record.conditions) == (None, (), None, ())
     assert "no field values" in caplog.text
+    assert record.warnings == ("page has labels but no field values: only its title is read",)
+    assert to_json(record)["warnings"] == list(record.warnings)
+
+
+def test_a_degraded_page_is_linked_from_its_title_and_its_warning_is_in_the_graph() -> None:
+    from kg.emit import Document, emit_record
+    from kg.namespace import TKG
+    from kg.normalize import default_lexicon, link_record
+
+    text = ("ClinicalTrials.Veeva\nMenu\nAbatacept for Graft-versus-Host Disease After Haploidentical "
+            "Transplantation\nStatus and phase\nConditions\nTreatments\nStudy type\nIdentifiers\n")
+    record = parse_veeva(text)
+    links = link_record(default_lexicon(), record)
+    assert {(lk.role, lk.text) for lk in links} >= {("title_drug", "abatacept"),
+                                                   ("title_condition", "graft versus host disease")}
+    emitted = emit_record(record, links, Document("p.txt", "0" * 64, "veeva", 0))
+    assert [o for _, p, o in emitted.triples if p == str(TKG.readerWarning)] == [
+        '"page has labels but no field values: only its title is read"']
+    complete = parse_veeva(_page())
+    assert complete.warnings == () and "warnings" not in to_json(complete)
 
 
 def test_no_identifier_is_not_invented(caplog: pytest.LogCaptureFixture) -> None:

@@ -197,6 +197,8 @@ def _record(out: _Out, doc: Document, study: str, graph: str) -> None:
         out.add(r, SCHEMA_URL, lit(rec.source_url, datatype=XSD_ANYURI), "source_url")
     if rec.document_kind:
         out.add(r, TKG.documentKind, lit(rec.document_kind))
+    for warning in rec.warnings:
+        out.add(r, TKG.readerWarning, lit(warning))
 
 
 def _study(out: _Out, study: str) -> None:

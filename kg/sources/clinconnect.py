@@ -242,9 +242,10 @@ def parse_clinconnect(text: str) -> StudyRecord:
     summary = next((s for name in SUMMARY_HEADINGS if (s := _text(sections, name, spans, "summary"))), None)
     if not fields.get("title") and not keywords and not summary and not fields.get("sponsor"):
         raise SourceError("ClinConnect page with no title and no field values")
-    if not fields["registry_ids"]:
+    warnings = () if fields["registry_ids"] else ("page has no registry identifier",)
+    if warnings:
         log.warning("ClinConnect page %r has no registry identifier", fields.get("title"))
-    return StudyRecord(
+    return StudyRecord(warnings=warnings,
         format="clinconnect", keywords=tuple(line.stripped for line in keywords), summary=summary,
         countries=_countries(sections, spans),
         eligibility=_eligibility(sections, spans), dates=tuple(dates), language="en",

@@ -455,6 +455,7 @@ def parse_ictrp(text: str) -> StudyRecord:
     read_lists(b, sections)
     if not b.lists.get("registry_ids"):
         log.warning("WHO ICTRP record %r has no registry identifier", b.fields.get("title"))
+        b.fields["warnings"] = ("record has no registry identifier",)
     return build(b)
 
 

@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import re
 from typing import Any
@@ -359,24 +361,27 @@ def parse_veeva(text: str) -> StudyRecord:
         arms=_arms(sections, spans), register=_register(sections, spans), language="en",
         spans=spans, **fields,
     )
-    _check_degraded(record, sections)
-    return record
+    warnings = _check_degraded(record, sections)
+    return dataclasses.replace(record, warnings=warnings) if warnings else record
 
 
-def _check_degraded(record: StudyRecord, sections: Sections) -> None:
+def _check_degraded(record: StudyRecord, sections: Sections) -> tuple[str, ...]:
     """Refuse a page with neither title nor values; warn on one saved without values or identifier.
 
     A degraded page is kept for what it holds (its title, which the normaliser scans for drugs and
-    conditions); nothing is filled in for what it lacks.
+    conditions); nothing is filled in for what it lacks. The warnings go into the record (and the graph).
     """
     filled = any(section_values(sections, name) for name in VALUE_SECTIONS)
     if not record.title and not filled:
         raise SourceError("ClinicalTrials.Veeva page with no title and no field values")
     if not filled:
-        log.warning("ClinicalTrials.Veeva page %r has labels but no field values: only its title is read",
-                    record.title)
+        warning = "page has labels but no field values: only its title is read"
     elif not record.registry_ids:
-        log.warning("ClinicalTrials.Veeva page %r has no registry identifier", record.title)
+        warning = "page has no registry identifier"
+    else:
+        return ()
+    log.warning("ClinicalTrials.Veeva page %r: %s", record.title, warning)
+    return (warning,)
 
 
 def parse_document(text: str) -> list[StudyRecord]:
