@@ -33,15 +33,30 @@ MIN_SCAN_LEN = 4
 SCAN_TEXT, SCAN_TITLES, SCAN_NEVER = 2, 1, 0
 
 def norm(text: str) -> str:
-    """Lower case, no accents, no ®/™, punctuation as spaces, single spaces."""
+    """Lower case, no accents, no ®/™, punctuation as spaces, single spaces, British spellings as American.
+
+    >>> norm("Warm auto-immune haemolytic anaemia, oedema")
+    'warm auto immune hemolytic anemia edema'
+    """
     if not text.isascii():  # ASCII text has no accents to fold (most registry text: the fast path)
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c))
         text = _MARKS.sub(" ", text)
-    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+    return " ".join(_NON_WORD.sub(" ", american(text.lower())).split())
+
+
+def american(lower: str) -> str:
+    """A lower-case text with British medical spellings made American (letters for letters: the words stay)."""
+    if "ae" in lower or "oe" in lower or "tumour" in lower:
+        return _BRITISH.sub(lambda m: _AMERICAN[m.group(0)], lower)
+    return lower
 
 
 _MARKS = re.compile(r"[®™©]")
+# British medical spellings (haem-, -aemia, oe-, paed-, -rrhoea, tumour) as MONDO and RxNorm write them:
+# EU documents write "haemolytic anaemia", "oedema", "paediatric", "diarrhoea".
+_AMERICAN = {"aem": "em", "oed": "ed", "oes": "es", "paed": "ped", "rrhoea": "rrhea", "tumour": "tumor"}
+_BRITISH = re.compile(r"(?<=[a-z])aem(?=[a-z])|\boe(?:d|s)(?=[a-z])|paed|rrhoea|tumour")
 _NON_WORD = re.compile(r"[^\w]+|_")
 
 
@@ -215,6 +230,27 @@ def _add_anion_names(lex: Lexicon, ref: Reference) -> None:
         anion = f"{m.group(1)}ate" if m else ""
         if anion and anion not in lex.names and len(ending.get(anion, ())) < 2:
             lex.add(anion, Entry("drug", drug_iri(d.id), d.label))
+    starting: dict[str, set[str]] = {}
+    for d in ref.drugs:
+        starting.setdefault(norm(d.label).split()[0], set()).add(d.id)
+    for d in ref.drugs:
+        _scan_moiety(lex, d.label, ending, starting)
+
+
+def _scan_moiety(lex: Lexicon, label: str, ending: dict[str, set[str]], starting: dict[str, set[str]]) -> None:
+    """A drug labelled as a salt ("avatrombopag maleate") is found in free text by its active moiety
+    ("avatrombopag"): one word, already a whole-name synonym of this drug only, followed in the label by
+    words that each end the names of three drugs or more (counter-ions, hydrates), and that starts no other
+    drug's label ("dimethyl",
+    "gallium" and "benzyl" start several: they name a group or an element, not the drug)."""
+    words = norm(label).split()
+    salt = words[1:]  # every word after the moiety a counter-ion or hydrate word
+    if not salt or any(len(ending.get(w, ())) < 3 for w in salt) or len(starting.get(words[0], ())) > 1:
+        return
+    moiety, entries = words[0], lex.names.get(words[0], set())
+    if len(moiety) >= 6 and moiety.isalpha() and not moiety.endswith(("yl", "ic")) and len(entries) == 1 \
+            and next(iter(entries)).label == label and not lex.scannable.get(moiety):
+        lex.scannable[moiety] = SCAN_TEXT
 
 
 def lexicon_rows(lex: Lexicon) -> list[tuple[str, str, str, str, str, str]]:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.lexicon import SCAN_TEXT, Entry, Lexicon, norm
+from kg.lexicon import SCAN_TEXT, Entry, Lexicon, american, norm
 
 # A token as norm() splits text: letters and digits (accents folded by norm()).
 _WORD = re.compile(r"[^\W_]+")
@@ -53,16 +53,18 @@ WINDOW = 160
 LONGEST = 200  # characters a long form before "(SF)" may take: longer than any name of the lexicon
 MAX_ROLES = 1000
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]]|\b(?:but|except|unless|however|whereas|sauf|mais|alors que)\b", re.I)
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
+# Sentence ends, and list markers of text whose lines were joined ("... criteria: - Age 16 or over - ...").
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n|\s[-–•*▪]\s")
 _DET = (r"(?:le|la|les|l|du|de|des|d|un|une|au|aux|the|a|an|one|two|deux|at|least|moins|any|all|tout|tous"
         # qualifiers that may stand between a cue and the name ("patients with difficult-to-treat X")
         r"|severe|moderate|mild|active|refractory|relapsed|recurrent|chronic|acute|early|advanced|newly|diagnosed"
-        r"|confirmed|difficult|to|treat|established|low|high|dose|oral|intravenous|subcutaneous|weekly"
+        r"|confirmed|difficult|to|treat|established|low|high|dose|oral|intravenous|subcutaneous|weekly|off|label"
         r"|s[ée]v[èe]res?|actifs?|actives?|chroniques?|faible|dose)")
 # Cues, English then French (accents as written and folded). Tested cues must be adjacent.
 _TESTED = re.compile(
     r"\b(?:(?:treated|treating|treatment|therapy|managed|combined) with|receiv(?:e|ed|es|ing)|given|administ\w+"
-    r"|exposed to|exposure to|(?:injections?|infusions?|courses?|cycles?) of|adding|addition of|add-on"
+    r"|exposed to|exposure to|(?:injections?|infusions?|courses?|cycles?|days?|weeks?|months?) of|adding"
+    r"|addition of|add-on"
     r"|(?:efficacy|effectiveness|effects?|safety|tolerability|benefits?|use|role|trial|study|studies) of"
     r"|evaluat\w+|assess\w+|test(?:s|ing)?|investigat\w+|plus"
     r"|trait[ée]e?s? (?:par|avec)|traitement (?:par|avec)|re[çc]us?|recevant|recevront|recevoir"
@@ -94,21 +96,46 @@ _NEGATED_BEFORE = re.compile(
     r"|\b(?:jamais|pas)\s+(?:[\w-]+\s+){0,2}?(?:trait[ée]e?s?|re[çc]us?)\b|\bn['’]ayant\s+(?:jamais|pas)\b"
     r"|\baucun\s+traitement\b|\bna[iï]fs?\s+(?:de|du|des|d['’]|au|à)|\bnon\s+trait[ée]", re.I)
 _EXCLUDED_SENTENCE = re.compile(
-    r"\b(?:ne (?:seront|sont|pourront) pas (?:inclus|[ée]ligibles|retenus)|non inclus|exclu\w*"
-    r"|(?:will|shall|are|is) not (?:be )?(?:included|eligible)|not eligible|ineligible)\b", re.I)
+    r"\b(?:ne (?:seront|sont|pourront|peuvent) pas (?:[êe]tre )?(?:inclus|[ée]ligibles|retenus|participer)|non inclus"
+    r"|exclu\w*|(?:will|shall|are|is) not (?:be )?(?:included|eligible)|not eligible|ineligible"
+    r"|(?:cannot|can ?not|may not|must not|will not) (?:join|take part|participate|enrol\w*|be enrolled))\b", re.I)
+# A sentence that reports published cases or results ("has been combined with X in severe forms [1]",
+# "des réponses ont été rapportées sous X"): the drugs and conditions it names are the background of
+# the study, never what it tests or studies.
+_LITERATURE_SENTENCE = re.compile(
+    r"\[\d{1,3}(?:\s*[-–,]\s*\d{1,3})*\]|\b(?:reported|described|published|case reports?|case series"
+    r"|rapport[ée]e?s?|d[ée]crit\w*|publi[ée]e?s?|observ[ée]e?s? chez)\b", re.I)
+# Studied conditions. Strong cues: people "with" the disease (up to three words between: "patients with ICI
+# myocarditis"), "atteints de", "for the treatment of". A weak cue ("for X", "pour un X") loses to any
+# background cue earlier in its clause ("approved both for X and for Y", "complication ... treated for X").
 _STUDIED = re.compile(
     r"\b(?:(?:patients?|people|persons?|adults?|children|adolescents?|participants?|subjects?|individuals?"
     r"|women|men|those|cases?|sujets?|malades?|enfants?|adultes?)\b[^.;:()]{0,40}?"
     r"\b(?:with|having|suffering from|affected by|diagnosed with|atteints?|atteintes?|souffrant|pr[ée]sentant)"
-    r"|(?:treatment|management|therapy|traitement|prise en charge) (?:of|for|de|du|des|d)"
-    r"|(?:for|pour))(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+    r"(?:\W+(?!(?:history|risk|who|whose|and|or|but)\b)[\w'’-]+){0,3}?"
+    r"|(?:for|pour)(?: the| le| la| les)? (?:treatment|management|traitement|prise en charge) (?:of|de|du|des|d))"
+    r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+_STUDIED_WEAK = re.compile(r"\b(?:for|pour)(?:\W+" + _DET + r"){0,4}\W*$", re.I)
 _BACKGROUND = re.compile(
-    r"\b(?:used (?:to treat|for|in)|approved (?:for|in)|indicated (?:for|in)|licensed (?:for|in)"
-    r"|risk of|reduce|prevent\w*|caus\w+|induced|side effects?|complications?"
-    r"|indiqu[ée]e?s? (?:dans|pour)|utilis[ée]e?s? (?:dans|pour)|efficaces? dans|prescrit\w*|risque)\b", re.I)
+    r"\b(?:used (?:to treat|for|in)|(?:approved|indicated|licensed|authori[sz]ed|marketed)(?: \w+){0,2} (?:for|in)"
+    r"|treated for|risk of|history of|reduce|prevent\w*|caus\w+|induced|side effects?|complications?|transform\w*"
+    r"|standard of care"
+    r"|added to|add-on to|as add-on|on top of|in addition to|on a background of|background therapy"
+    r"|indiqu[ée]e?s? (?:dans|pour)|utilis[ée]e?s? (?:dans|pour)|efficaces? dans|prescrit\w*|risque"
+    r"|autoris[ée]e?s? (?:dans|pour)|trait[ée]e?s? pour|a transform[ée]|ajout[ée]e?s? (?:à|a|au|aux)|en association (?:à|a|avec))\b", re.I)
 # Between two coordinated names: commas, parentheses, conjunctions and determiners only.
-_COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:and|or|and/or|et|ou|et/ou|either|nor|ni|plus)\W+)?(?:" + _DET
-                          + r"\W+){0,2}$", re.I)
+_COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:and|or|and/or|et|ou|et/ou|either|nor|ni|plus)\W+)?"
+                          r"(?:(?:for|in|of|with|pour|dans|de|du|des|avec)\W+)?(?:" + _DET + r"\W+){0,2}$", re.I)
+# In a title, what follows one of these is a treatment the tested one is added to ("Leflunomide Added to
+# Hydroxychloroquine in pSS", "X vs Y as Add-on to Mycophenolate"), not a tested or comparator drug.
+ADD_ON = re.compile(r"\b(?:added to|add-on to|as add-on(?: therapy)?(?: to)?|on top of|in addition to"
+                    r"|on (?:a )?background (?:of|therapy)|plus (?:standard|background)|ajout[ée]e?s? (?:à|a|au|aux)"
+                    r"|en association (?:à|a|avec))\b", re.I)
+# "licensed for adults with X", "approved in patients with X": a people cue governed by a background one.
+_GOVERNED = re.compile(r"\b(?:approved|indicated|licensed|authori[sz]ed|marketed|used|indiqu[ée]e?s?|autoris[ée]e?s?"
+                       r"|utilis[ée]e?s?)(?: \w+){0,2} (?:for|in|chez|dans|pour)(?:\W+\w+){0,2}?\W*$", re.I)
+# What may stand between a cue and the name it is about.
+_ADJACENT = re.compile(r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
 # When two cues end at the same place, the more specific reading wins (precision first).
 _PRIORITY = ("excluded", "negated", "background", "prior", "comparator", "tested", "studied")
 
@@ -134,7 +161,7 @@ class Context:
 def _words(text: str) -> tuple[str, ...]:
     """norm()'s tokens of a text (one pass in C for ASCII text, whose lower() keeps every character)."""
     if text.isascii():
-        return tuple(_WORD.findall(text.lower()))
+        return tuple(_WORD.findall(american(text.lower())))
     return tuple(w for _, w in _non_ascii_tokens(text))
 
 
@@ -238,9 +265,15 @@ def cue_role(kind: str, before: str, sentence: str) -> str:
     """The role the words before a mention (in its clause) and its sentence give it."""
     if _EXCLUDED_SENTENCE.search(sentence):
         return "excluded"
+    if _LITERATURE_SENTENCE.search(sentence):
+        return "background"
     ends: dict[str, int] = {}
     if kind == "condition":
-        patterns = {"studied": _STUDIED, "background": _BACKGROUND}
+        strong = _STUDIED.search(before)
+        if strong and not _GOVERNED.search(before, 0, strong.start()):
+            return "studied"
+        weak, background = _STUDIED_WEAK.search(before), _BACKGROUND.search(before)
+        return "studied" if weak and not background else "background"
     else:
         patterns = {"tested": _TESTED, "comparator": _COMPARATOR, "prior": _PRIOR, "background": _BACKGROUND}
     for role, pattern in patterns.items():
@@ -248,7 +281,8 @@ def cue_role(kind: str, before: str, sentence: str) -> str:
         for last in pattern.finditer(before):
             pass
         if last is not None:
-            ends[role] = len(before) if role in ("tested", "studied", "prior") else last.end()
+            adjacent = role in ("tested", "studied", "prior") or _ADJACENT.match(before, last.end())
+            ends[role] = len(before) if adjacent else last.end()
     if not ends:
         return "background"
     role = max(ends, key=lambda r: (ends[r], -_PRIORITY.index(r)))
@@ -276,8 +310,9 @@ def roles(text: str, mentions: list[Mention]) -> list[tuple[Mention, str]]:
         prev = previous.get(kind)
         gap = text[prev[0].end:m.start] if prev else ""
         # a class after a drug is its apposition ("daratumumab, an anti-CD38 antibody"), not a second drug
-        if prev and role == "background" and len(gap) < 40 and _COORDINATED.match(gap) \
-                and m.entry.kind != "drug_class":
+        # "X, Y or Z", "approved for X and for Y", "X (XA)": the list shares the role of its first name
+        if prev and len(gap) < 40 and _COORDINATED.match(gap) and m.entry.kind != "drug_class" \
+                and role not in ("excluded", "negated"):
             role = prev[1]
         previous[kind] = (m, role)
         out.append((m, role))

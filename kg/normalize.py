@@ -20,7 +20,7 @@ from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them
     SCAN_NEVER, SCAN_TEXT, SCAN_TITLES, Entry, Lexicon, build_lexicon, code_key, default_lexicon,
     lexicon_from_rows, lexicon_rows, norm,
 )
-from kg.mentions import _NEGATED_BEFORE, Context, Mention, document_context, find, roles
+from kg.mentions import _NEGATED_BEFORE, ADD_ON, Context, Mention, document_context, find, roles
 from kg.model import Intervention, StudyRecord
 
 # Words of dosage forms and routes that trial registries append to product
@@ -269,9 +269,18 @@ def _title_drug_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link
     if rec.interventions or not rec.title:
         return []
     tested, _, comparator = _split_versus(rec.title)
-    links = _scan_links(lex, "title_drug", "title", tested, DRUGS, context=ctx)
-    links += _scan_links(lex, "title_comparator", "title", comparator, DRUGS, context=ctx)
+    links = []
+    for role, part in (("title_drug", tested), ("title_comparator", comparator)):
+        given, add_on = _split_add_on(part)
+        links += _scan_links(lex, role, "title", given, DRUGS, context=ctx)
+        links += _scan_links(lex, "text_background", "title", add_on, DRUGS, context=ctx)
     return links
+
+
+def _split_add_on(part: str) -> tuple[str, str]:
+    """A title part before and after "added to" / "as add-on to" (what the tested drug is added to)."""
+    m = ADD_ON.search(part)
+    return (part[:m.start()], part[m.end():]) if m else (part, "")
 
 
 def _split_versus(title: str) -> tuple[str, str, str]:
@@ -405,7 +414,9 @@ def _free_text_links(lex: Lexicon, rec: StudyRecord, ctx: Context, title_conditi
             best[key] = link
 
     if rec.summary:
-        for m, role in roles(rec.summary, find(lex, rec.summary, DRUGS | CONDITIONS, context=ctx)):
+        # one-word disease names ("myocarditis") too: the role rules, not the scan level, keep a summary's
+        # passing mentions out of the study's conditions
+        for m, role in roles(rec.summary, find(lex, rec.summary, DRUGS | CONDITIONS, SCAN_TITLES, ctx)):
             if m.entry.kind == "condition":
                 mapped = TEXT_CONDITION_ROLE.get(role, "text_background") if conditions_open else "text_background"
             else:

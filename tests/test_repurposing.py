@@ -92,10 +92,13 @@ def test_abbreviated_condition_in_a_clinconnect_title_reaches_the_headline(store
     rows = rows_of(headline, "NCT09990023")
     assert [r["drugName"] for r in rows] == ["bortezomib"]
     assert "systemic sclerosis" in rows[0]["conditions"].split("; ")
-    tested = {r["d"].value for r in store.query(
-        "SELECT ?d WHERE { ?s <https://w3id.org/trialkg/ontology/testsDrug> ?d "
-        "FILTER(STRENDS(STR(?s), 'NCT09990023')) }", use_default_graph_as_union=True)}
-    assert "https://w3id.org/trialkg/id/drug/mycophenolic-acid" in tested  # the title's "Mycophenolate"
+    def drugs(prop: str) -> set[str]:
+        return {r["d"].value.rsplit("/", 1)[-1] for r in store.query(
+            f"SELECT ?d WHERE {{ ?s <https://w3id.org/trialkg/ontology/{prop}> ?d "
+            "FILTER(STRENDS(STR(?s), 'NCT09990023')) }", use_default_graph_as_union=True)}
+    assert drugs("testsDrug") == {"bortezomib"}
+    # the title's "Added to Mycophenolate": what bortezomib is added to, a mention, not a tested drug
+    assert {"mycophenolic-acid", "mycophenolate-mofetil"} <= drugs("textMentionsDrug")
 
 
 def test_background_drugs_of_free_text_are_mentions_not_tested_drugs(store):
@@ -105,8 +108,10 @@ def test_background_drugs_of_free_text_are_mentions_not_tested_drugs(store):
             f"<https://w3id.org/trialkg/ontology/describesStudy> ?s . ?s <https://w3id.org/trialkg/ontology/{prop}> ?d }}",
             use_default_graph_as_union=True)}
     assert objects("testsDrug") == {"bortezomib"}
-    assert objects("textMentionsDrug") == {"dexamethasone"}  # "le plus souvent prescrit avec la dexaméthasone"
-    assert objects("requiresPriorTreatment") == {"rituximab"}  # "après échec ... dont le rituximab"
+    # "le plus souvent prescrit avec la dexaméthasone"; "après échec ... dont le rituximab" (a prior treatment
+    # in free text is a mention: "people previously treated with X can join" would not require X)
+    assert objects("textMentionsDrug") == {"dexamethasone", "rituximab"}
+    assert objects("requiresPriorTreatment") == set()
 
 
 def rows_of_document(results, document: str) -> list[dict[str, str]]:

@@ -348,7 +348,9 @@ def _drug_roles(out: _Out, study: str, links: list[Link], administered: dict[str
     return tested
 
 
-TEXT_DRUG_PROPERTY = {"text_prior": TKG.requiresPriorTreatment, "text_excluded": TKG.excludesPriorTreatment,
+# Free text saying a drug was taken before ("after failure of X", "despite X") is too loose to state that
+# the study requires it ("people previously treated with X can join" allows it): a mention, like the rest.
+TEXT_DRUG_PROPERTY = {"text_prior": TKG.textMentionsDrug, "text_excluded": TKG.excludesPriorTreatment,
                       "text_background": TKG.textMentionsDrug}
 
 

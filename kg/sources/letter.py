@@ -54,12 +54,14 @@ SALUTATION_RE = re.compile(r"^(?:chers|chères|cher|chère|dear)\s+(?:coll[eè]g
 CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:cas|observations)|"
                      r"appel à observations|collect(?:ing)? (?:all )?(?:the )?cases|"
                      r"report(?:ing)? (?:any |your |such |these )?(?:cases|patients|observations)|"
-                     r"case report form|call for case", re.I)
+                     r"case report form|call for case|collect(?:ing)? (?:all )?(?:the )?(?:patients|data|observations)|"
+                     r"data collection form|please (?:send|report|contact us)", re.I)
 CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
                         r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
 REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
 TITLE_RE = re.compile(r"^(?:objet|subject|re|title|titre)\s*:\s*(\S.*)$", re.I)
-INCLUSION_RE = re.compile(r"crit[eè]res?\s+d['’]\s*inclusion|inclusion\s+criteria", re.I)
+INCLUSION_RE = re.compile(r"crit[eè]res?\s+d['’]\s*inclusion|inclusion\s+criteria|^(?:eligibility|[ée]ligibilit[ée])"
+                          r"(?:\s+criteria|\s+crit[eè]res)?\s*:", re.I)
 EXCLUSION_RE = re.compile(r"crit[eè]res?\s+(?:d['’]\s*|de\s+)(?:exclusion|non-inclusion)|"
                           r"exclusion\s+criteria", re.I)
 # Hospital-structure words telling a department from an institution in an affiliation.
