@@ -192,8 +192,8 @@ def build_lexicon(ref: Reference) -> Lexicon:
     for m in ref.mondo:
         e = Entry("condition", condition_iri(m.id), m.label)
         lex.add(m.label, e, scan=_mondo_scan_level(m.label))
-        for name in m.synonyms:  # labels of other vocabularies: whole names only
-            lex.add(name, e, scan=SCAN_NEVER)
+        for name in m.synonyms:  # labels of other vocabularies: in titles and summaries when of two words or more
+            lex.add(name, e, scan=SCAN_TITLES if " " in name.strip() else SCAN_NEVER)
         for x in m.xrefs:
             lex.add_code(x, e)
     for c in ref.conditions:

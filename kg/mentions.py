@@ -58,7 +58,7 @@ _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n|\s[-–•*▪]\s")
 _DET = (r"(?:le|la|les|l|du|de|des|d|un|une|au|aux|the|a|an|one|two|deux|at|least|moins|any|all|tout|tous"
         # qualifiers that may stand between a cue and the name ("patients with difficult-to-treat X")
         r"|severe|moderate|mild|active|refractory|relapsed|recurrent|chronic|acute|early|advanced|newly|diagnosed"
-        r"|confirmed|difficult|to|treat|established|low|high|dose|oral|intravenous|subcutaneous|weekly|off|label"
+        r"|confirmed|difficult|to|treat|established|low|high|dose|doses|of|oral|intravenous|subcutaneous|weekly|off|label"
         r"|s[ée]v[èe]res?|actifs?|actives?|chroniques?|faible|dose)")
 # Cues, English then French (accents as written and folded). Tested cues must be adjacent.
 _TESTED = re.compile(
@@ -66,11 +66,13 @@ _TESTED = re.compile(
     r"|exposed to|exposure to|(?:injections?|infusions?|courses?|cycles?|days?|weeks?|months?) of|adding"
     r"|addition of|add-on"
     r"|(?:efficacy|effectiveness|effects?|safety|tolerability|benefits?|use|role|trial|study|studies) of"
-    r"|evaluat\w+|assess\w+|test(?:s|ing)?|investigat\w+|plus"
+    r"|evaluat\w+|assess\w+|test(?:s|ing)?|investigat\w+|plus|(?:initiated|started|commenced|switched) (?:on|to)"
     r"|trait[ée]e?s? (?:par|avec)|traitement (?:par|avec)|re[çc]us?|recevant|recevront|recevoir"
     r"|(?:injections?|perfusions?|cures?|administrations?) (?:de|du|d)|expos[ée]e?s? (?:à|a|au|aux)"
-    r"|exposition (?:à|a|au)|sous|(?:efficacit[ée]|tol[ée]rance|utilisation|emploi|ajout|int[ée]r[êe]t) (?:de|du|d))"
-    r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+    r"|exposition (?:à|a|au)|sous|mis(?:es?)? sous|(?:instauration|initiation|introduction) (?:de|du|d)"
+    r"|b[ée]n[ée]fici[ée]e?s? (?:de|du|d)|(?:efficacit[ée]|tol[ée]rance|utilisation|emploi|ajout|int[ée]r[êe]t)"
+    r" (?:de|du|d))"
+    r"(?:\W+" + _DET + r"){0,5}\W*$", re.I)
 _COMPARATOR = re.compile(
     r"\b(?:versus|vs|compared (?:to|with)|comparisons? (?:with|to)|rather than|instead of|than|contre"
     r"|par rapport (?:à|a|au|aux)|compar[ée]e?s? (?:à|a|au|aux|avec)|plut[ôo]t que)\b", re.I)
@@ -96,7 +98,8 @@ _NEGATED_BEFORE = re.compile(
     r"|\b(?:jamais|pas)\s+(?:[\w-]+\s+){0,2}?(?:trait[ée]e?s?|re[çc]us?)\b|\bn['’]ayant\s+(?:jamais|pas)\b"
     r"|\baucun\s+traitement\b|\bna[iï]fs?\s+(?:de|du|des|d['’]|au|à)|\bnon\s+trait[ée]", re.I)
 _EXCLUDED_SENTENCE = re.compile(
-    r"\b(?:ne (?:seront|sont|pourront|peuvent) pas (?:[êe]tre )?(?:inclus|[ée]ligibles|retenus|participer)|non inclus"
+    r"\b(?:ne (?:seront|sont|pourront|peuvent) pas (?:[êe]tre )?(?:inclus|[ée]ligibles|retenus|participer|concern[ée]s)"
+    r"|non (?:inclus|concern[ée]s)|(?:are|is|will) not (?:be )?concerned|do(?:es)? not qualify"
     r"|exclu\w*|(?:will|shall|are|is) not (?:be )?(?:included|eligible)|not eligible|ineligible"
     r"|(?:cannot|can ?not|may not|must not|will not) (?:join|take part|participate|enrol\w*|be enrolled))\b", re.I)
 # A sentence that reports published cases or results ("has been combined with X in severe forms [1]",
@@ -131,9 +134,15 @@ _COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:and|or|and/or|et|ou|et/ou|either|
 ADD_ON = re.compile(r"\b(?:added to|add-on to|as add-on(?: therapy)?(?: to)?|on top of|in addition to"
                     r"|on (?:a )?background (?:of|therapy)|plus (?:standard|background)|ajout[ée]e?s? (?:à|a|au|aux)"
                     r"|en association (?:à|a|avec))\b", re.I)
-# "licensed for adults with X", "approved in patients with X": a people cue governed by a background one.
+# "licensed for adults with X", "first approved to raise platelets in people with X": a people cue in the
+# same comma-free stretch as an approval or use cue describes the drug's approved use, not the study's
+# population ("a drug approved for Y, helps people with X" keeps X).
 _GOVERNED = re.compile(r"\b(?:approved|indicated|licensed|authori[sz]ed|marketed|used|indiqu[ée]e?s?|autoris[ée]e?s?"
-                       r"|utilis[ée]e?s?)(?: \w+){0,2} (?:for|in|chez|dans|pour)(?:\W+\w+){0,2}?\W*$", re.I)
+                       r"|utilis[ée]e?s?)\b[^,;]{0,80}$", re.I)
+# A drug naming what a condition resists or comes from ("Colchicine-Resistant Pericarditis", "MTX-naive"):
+# part of the condition's name, not a drug the study gives.
+QUALIFIES_CONDITION = re.compile(r"\s*-?\s*(?:resistant|refractory|induced|associated|related|naive|naïve|"
+                                 r"dependent|intolerant|exposed|experienced|pretreated|r[ée]fractaire|induite?)\b", re.I)
 # What may stand between a cue and the name it is about.
 _ADJACENT = re.compile(r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
 # When two cues end at the same place, the more specific reading wins (precision first).

@@ -20,7 +20,7 @@ from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them
     SCAN_NEVER, SCAN_TEXT, SCAN_TITLES, Entry, Lexicon, build_lexicon, code_key, default_lexicon,
     lexicon_from_rows, lexicon_rows, norm,
 )
-from kg.mentions import _NEGATED_BEFORE, ADD_ON, Context, Mention, document_context, find, roles
+from kg.mentions import _NEGATED_BEFORE, ADD_ON, QUALIFIES_CONDITION, Context, Mention, document_context, find, roles
 from kg.model import Intervention, StudyRecord
 
 # Words of dosage forms and routes that trial registries append to product
@@ -272,7 +272,10 @@ def _title_drug_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link
     links = []
     for role, part in (("title_drug", tested), ("title_comparator", comparator)):
         given, add_on = _split_add_on(part)
-        links += _scan_links(lex, role, "title", given, DRUGS, context=ctx)
+        for m in _first_of_each(find(lex, given, DRUGS, context=ctx)):
+            qualifier = QUALIFIES_CONDITION.match(given, m.end)
+            links.append(Link("text_background" if qualifier else role, m.text, m.entry.kind, m.entry.iri,
+                              m.method, "title"))
         links += _scan_links(lex, "text_background", "title", add_on, DRUGS, context=ctx)
     return links
 
@@ -423,12 +426,23 @@ def _free_text_links(lex: Lexicon, rec: StudyRecord, ctx: Context, title_conditi
                 mapped = TEXT_DRUG_ROLE.get(role, "text_background") if drugs_open else "text_background"
             keep(Link(mapped, m.text, m.entry.kind, m.entry.iri, m.method, "summary"))
     studied = title_conditions or any(lk.role == "text_condition" for lk in best.values())
+    # a condition the summary names only as background (the drug's approved use) is not the study's
+    background = {lk.entity for lk in best.values() if lk.role == "text_background"}
     for i, keyword in enumerate(rec.keywords):
         for m in find(lex, keyword, DRUGS | CONDITIONS, SCAN_TITLES, ctx):
-            own = m.entry.kind == "condition" and conditions_open and not studied
+            own = m.entry.kind == "condition" and conditions_open and not studied and m.entry.iri not in background
             role = "keyword_condition" if own else "text_background"
             keep(Link(role, m.text, m.entry.kind, m.entry.iri, m.method, f"keywords[{i}]"))
     return list(best.values())
+
+
+def _classes_behind_drugs(links: list[Link]) -> list[Link]:
+    """A drug class named in a title ("anticorps anti-CD38 et myasthénie") is the study's tested drug only
+    when no drug is: beside the drug it is the drug's description."""
+    if not any(lk.role in ("title_drug", "text_drug") and lk.kind == "drug" and lk.entity for lk in links):
+        return links
+    return [Link("text_background", lk.text, lk.kind, lk.entity, lk.method, lk.path)
+            if lk.role == "title_drug" and lk.kind == "drug_class" else lk for lk in links]
 
 
 def link_record(lex: Lexicon, rec: StudyRecord) -> tuple[Link, ...]:
@@ -439,6 +453,7 @@ def link_record(lex: Lexicon, rec: StudyRecord) -> tuple[Link, ...]:
     links += _condition_links(lex, rec, ctx)
     links += _criterion_links(lex, rec, own, ctx)
     links += _free_text_links(lex, rec, ctx, any(lk.role == "title_condition" and lk.entity for lk in links))
+    links = _classes_behind_drugs(links)
     links += _reference_links(lex, rec, ctx)
     links += _organization_links(lex, rec)
     return tuple(links)

@@ -55,7 +55,9 @@ CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:
                      r"appel à observations|collect(?:ing)? (?:all )?(?:the )?cases|"
                      r"report(?:ing)? (?:any |your |such |these )?(?:cases|patients|observations)|"
                      r"case report form|call for case|collect(?:ing)? (?:all )?(?:the )?(?:patients|data|observations)|"
-                     r"data collection form|please (?:send|report|contact us)", re.I)
+                     r"data collection form|please (?:send|report|contact us)|constituer une (?:cohorte|s[ée]rie)|"
+                     r"merci de nous (?:contacter|adresser|transmettre|signaler|faire parvenir)|"
+                     r"build(?:ing)? a (?:retrospective )?(?:cohort|case series)", re.I)
 CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
                         r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
 REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
