@@ -42,7 +42,7 @@ _WORD = re.compile(r"[^\W_]+")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]*(?:-[A-Z0-9]+){0,8}[A-Z0-9])s?\b")
 _MIXED = re.compile(r"\b([A-Za-z][a-z]*[A-Z][A-Za-z]*)\b")  # a capital after the first letter; see is_mixed_case()
 # "long form (SF)": a parenthesis holding only a short form (Schwartz & Hearst 2003, PSB 8:451).
-_DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*\)")
+_DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*[),;]")  # "(GEPA, formerly ...)" too
 # Label words too general to tell one meaning of an abbreviation from another.
 _GENERIC = frozenset("disease diseases disorder disorders syndrome syndromes chronic acute primary secondary "
                      "type with without associated related deficiency infection human".split())
@@ -62,17 +62,24 @@ _DET = (r"(?:le|la|les|l|du|de|des|d|un|une|au|aux|the|a|an|one|two|deux|at|leas
         r"|s[ée]v[èe]res?|actifs?|actives?|chroniques?|faible|dose)")
 # Cues, English then French (accents as written and folded). Tested cues must be adjacent.
 _TESTED = re.compile(
-    r"\b(?:(?:treated|treating|treatment|therapy|managed|combined) with|receiv(?:e|ed|es|ing)|given|administ\w+"
+    r"\b(?:(?:treated|treating|treatment|therapy|managed) with|receiv(?:e|ed|es|ing)|given|administ\w+"
     r"|exposed to|exposure to|(?:injections?|infusions?|courses?|cycles?|days?|weeks?|months?) of|adding"
     r"|addition of|add-on"
-    r"|(?:efficacy|effectiveness|effects?|safety|tolerability|benefits?|use|role|trial|study|studies) of"
+    r"|(?:trial|study|studies) of"
     r"|evaluat\w+|assess\w+|test(?:s|ing)?|investigat\w+|plus|(?:initiated|started|commenced|switched) (?:on|to)"
     r"|trait[ée]e?s? (?:par|avec)|traitement (?:par|avec)|re[çc]us?|recevant|recevront|recevoir"
     r"|(?:injections?|perfusions?|cures?|administrations?) (?:de|du|d)|expos[ée]e?s? (?:à|a|au|aux)"
     r"|exposition (?:à|a|au)|sous|mis(?:es?)? sous|(?:instauration|initiation|introduction) (?:de|du|d)"
-    r"|b[ée]n[ée]fici[ée]e?s? (?:de|du|d)|(?:efficacit[ée]|tol[ée]rance|utilisation|emploi|ajout|int[ée]r[êe]t)"
+    r"|b[ée]n[ée]fici[ée]e?s? (?:de|du|d)|d[ée]but[ée]e?s?|commenc[ée]e?s?|initi[ée]e?s?|(?:utilisation|emploi|ajout|int[ée]r[êe]t)"
     r" (?:de|du|d))"
     r"(?:\W+" + _DET + r"){0,5}\W*$", re.I)
+# "the efficacy of X" is the study's only after a study verb in its clause ("to evaluate the efficacy and
+# safety of X"; not "the effect of X often fades").
+_TESTED_NOUN = re.compile(
+    r"\b(?:evaluat|assess|compar|test|stud|determin|investigat|examin|measur|[ée]valu|[ée]tudi)\w*\b.*"
+    r"\b(?:efficacy|effectiveness|effects?|safety|tolerability|benefits?|efficacit[ée]|tol[ée]rance)"
+    r"(?: and (?:safety|tolerability|efficacy)| et (?:la )?(?:tol[ée]rance|s[ée]curit[ée]))? (?:of|de|du|d)"
+    r"(?:\W+" + _DET + r"){0,3}\W*$", re.I)
 _COMPARATOR = re.compile(
     r"\b(?:versus|vs|compared (?:to|with)|comparisons? (?:with|to)|rather than|instead of|than|contre"
     r"|par rapport (?:à|a|au|aux)|compar[ée]e?s? (?:à|a|au|aux|avec)|plut[ôo]t que)\b", re.I)
@@ -122,16 +129,18 @@ _STUDIED_WEAK = re.compile(r"\b(?:for|pour)(?:\W+" + _DET + r"){0,4}\W*$", re.I)
 _BACKGROUND = re.compile(
     r"\b(?:used (?:to treat|for|in)|(?:approved|indicated|licensed|authori[sz]ed|marketed)(?: \w+){0,2} (?:for|in)"
     r"|treated for|risk of|history of|reduce|prevent\w*|caus\w+|induced|side effects?|complications?|transform\w*"
-    r"|standard of care"
+    r"|standard of care|all (?:participants|patients|subjects)(?: will)?(?: \w+)? (?:receive|take|get)"
+    r"|tous les (?:patients|participants) (?:recevront|re[çc]oivent)"
     r"|added to|add-on to|as add-on|on top of|in addition to|on a background of|background therapy"
     r"|indiqu[ée]e?s? (?:dans|pour)|utilis[ée]e?s? (?:dans|pour)|efficaces? dans|prescrit\w*|risque"
     r"|autoris[ée]e?s? (?:dans|pour)|trait[ée]e?s? pour|a transform[ée]|ajout[ée]e?s? (?:à|a|au|aux)|en association (?:à|a|avec))\b", re.I)
 # Between two coordinated names: commas, parentheses, conjunctions and determiners only.
-_COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:and|or|and/or|et|ou|et/ou|either|nor|ni|plus)\W+)?"
+_COORDINATED = re.compile(r"^[\s,()/+&-]*(?:(?:alone\W+)?(?:or\W+|and\W+)?(?:combined|in combination|associ[ée]e?s?)\W+"
+                          r"(?:with|avec|à|a)\W+|(?:and|or|and/or|et|ou|et/ou|either|nor|ni|plus)\W+)?"
                           r"(?:(?:for|in|of|with|pour|dans|de|du|des|avec)\W+)?(?:" + _DET + r"\W+){0,2}$", re.I)
 # In a title, what follows one of these is a treatment the tested one is added to ("Leflunomide Added to
 # Hydroxychloroquine in pSS", "X vs Y as Add-on to Mycophenolate"), not a tested or comparator drug.
-ADD_ON = re.compile(r"\b(?:added to|add-on to|as add-on(?: therapy)?(?: to)?|on top of|in addition to"
+ADD_ON = re.compile(r"\b(?:added to|add-on to|as add-on(?: therapy)?(?: to)?|on top of|in addition to|both (?:with|plus|on)"
                     r"|on (?:a )?background (?:of|therapy)|plus (?:standard|background)|ajout[ée]e?s? (?:à|a|au|aux)"
                     r"|en association (?:à|a|avec))\b", re.I)
 # "licensed for adults with X", "first approved to raise platelets in people with X": a people cue in the
@@ -145,6 +154,10 @@ QUALIFIES_CONDITION = re.compile(r"\s*-?\s*(?:resistant|refractory|induced|assoc
                                  r"dependent|intolerant|exposed|experienced|pretreated|r[ée]fractaire|induite?)\b", re.I)
 # What may stand between a cue and the name it is about.
 _ADJACENT = re.compile(r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
+# A tested cue after the name: "in whom efgartigimod was started", "le X a été introduit".
+_TESTED_AFTER = re.compile(r"\s+(?:was|were|has been|had been) (?:started|initiated|introduced|given|administered|"
+                           r"commenced)\b|\s+(?:a|ont|avait) (?:été )?(?:introduit|d[ée]but[ée]|instaur[ée]|initi[ée]|"
+                           r"administr[ée])e?s?\b", re.I)
 # When two cues end at the same place, the more specific reading wins (precision first).
 _PRIORITY = ("excluded", "negated", "background", "prior", "comparator", "tested", "studied")
 
@@ -284,16 +297,19 @@ def cue_role(kind: str, before: str, sentence: str) -> str:
         weak, background = _STUDIED_WEAK.search(before), _BACKGROUND.search(before)
         return "studied" if weak and not background else "background"
     else:
-        patterns = {"tested": _TESTED, "comparator": _COMPARATOR, "prior": _PRIOR, "background": _BACKGROUND}
+        patterns = {"tested": _TESTED, "comparator": _COMPARATOR, "prior": _PRIOR, "background": _BACKGROUND,
+                    "tested_noun": _TESTED_NOUN}
     for role, pattern in patterns.items():
         last = None
         for last in pattern.finditer(before):
             pass
         if last is not None:
-            adjacent = role in ("tested", "studied", "prior") or _ADJACENT.match(before, last.end())
+            adjacent = role in ("tested", "tested_noun", "studied", "prior") or _ADJACENT.match(before, last.end())
             ends[role] = len(before) if adjacent else last.end()
     if not ends:
         return "background"
+    if "tested_noun" in ends:
+        ends["tested"] = ends.pop("tested_noun")
     role = max(ends, key=lambda r: (ends[r], -_PRIORITY.index(r)))
     # "no prior X", "not treated with X", "sans traitement antérieur par X": the denial covers the cue
     return "negated" if role in ("prior", "tested") and _NEGATED_BEFORE.search(before) else role
@@ -316,6 +332,9 @@ def roles(text: str, mentions: list[Mention]) -> list[tuple[Mention, str]]:
         stop = _SENTENCE_END.search(text, m.end, min(len(text), m.end + WINDOW * 2))
         sentence = text[ends[-1] if ends else lo:stop.start() if stop else min(len(text), m.end + WINDOW * 2)]
         role = cue_role(kind, before, sentence)
+        if kind == "drug" and role == "background" and _TESTED_AFTER.match(text, m.end) \
+                and not _LITERATURE_SENTENCE.search(sentence):
+            role = "tested"
         prev = previous.get(kind)
         gap = text[prev[0].end:m.start] if prev else ""
         # a class after a drug is its apposition ("daratumumab, an anti-CD38 antibody"), not a second drug

@@ -20,7 +20,9 @@ from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them
     SCAN_NEVER, SCAN_TEXT, SCAN_TITLES, Entry, Lexicon, build_lexicon, code_key, default_lexicon,
     lexicon_from_rows, lexicon_rows, norm,
 )
-from kg.mentions import _NEGATED_BEFORE, ADD_ON, QUALIFIES_CONDITION, Context, Mention, document_context, find, roles
+from kg.mentions import (
+    _NEGATED_BEFORE, ADD_ON, QUALIFIES_CONDITION, Context, Mention, cue_role, document_context, find, roles,
+)
 from kg.model import Intervention, StudyRecord
 
 # Words of dosage forms and routes that trial registries append to product
@@ -173,7 +175,10 @@ def _names_control(name: str, words: frozenset[str]) -> bool:
 
 
 # Separators that put a comparator after the tested drug in a title ("X vs Y").
-_VERSUS_RE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|contre)\b", re.I)
+_VERSUS_RE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|instead of|rather than|contre|plut[ôo]t que)\b", re.I)
+# Where a title's comparator part stops naming products: the population or the condition ("Y in Adults
+# With X Who Failed Z").
+_COMPARATOR_END = re.compile(r"\b(?:in|for|among|chez|dans)\b", re.I)
 # Cues that an exclusion criterion is about past or current treatment, not an
 # allergy or contraindication (English and French registry wording).
 _TREATMENT_CUES = re.compile(
@@ -269,15 +274,21 @@ def _title_drug_links(lex: Lexicon, rec: StudyRecord, ctx: Context) -> list[Link
     if rec.interventions or not rec.title:
         return []
     tested, _, comparator = _split_versus(rec.title)
-    links = []
+    if (end := _COMPARATOR_END.search(comparator)) is not None:
+        comparator, rest = comparator[:end.start()], comparator[end.start():]
+        tested = f"{tested} {rest}"  # drugs after the population are read with the tested part's rules
+    links, background = [], []
     for role, part in (("title_drug", tested), ("title_comparator", comparator)):
         given, add_on = _split_add_on(part)
         for m in _first_of_each(find(lex, given, DRUGS, context=ctx)):
-            qualifier = QUALIFIES_CONDITION.match(given, m.end)
-            links.append(Link("text_background" if qualifier else role, m.text, m.entry.kind, m.entry.iri,
+            # "Colchicine-Resistant X", "Who Failed Adalimumab": part of the population, not a product given
+            other = QUALIFIES_CONDITION.match(given, m.end) or cue_role("drug", given[:m.start], "") == "prior"
+            links.append(Link("text_background" if other else role, m.text, m.entry.kind, m.entry.iri,
                               m.method, "title"))
-        links += _scan_links(lex, "text_background", "title", add_on, DRUGS, context=ctx)
-    return links
+        background += _scan_links(lex, "text_background", "title", add_on, DRUGS, context=ctx)
+    # a drug every arm is added to ("X on Top of C versus C Plus Placebo") is background in both parts
+    shared = {lk.entity for lk in background}
+    return [lk for lk in links if lk.entity not in shared] + background
 
 
 def _split_add_on(part: str) -> tuple[str, str]:

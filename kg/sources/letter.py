@@ -57,7 +57,8 @@ CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:
                      r"case report form|call for case|collect(?:ing)? (?:all )?(?:the )?(?:patients|data|observations)|"
                      r"data collection form|please (?:send|report|contact us)|constituer une (?:cohorte|s[ée]rie)|"
                      r"merci de nous (?:contacter|adresser|transmettre|signaler|faire parvenir)|"
-                     r"build(?:ing)? a (?:retrospective )?(?:cohort|case series)", re.I)
+                     r"build(?:ing)? a (?:retrospective )?(?:cohort|case series)|collect (?:the )?outcomes|"
+                     r"let us know|data collection (?:sheet|form)|case / report form", re.I)
 CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
                         r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
 REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
@@ -112,7 +113,8 @@ def detect(text: str) -> bool:
     """True for a letter to colleagues collecting cases or stating inclusion criteria."""
     lines = [ln.strip() for ln in clean_text(text).splitlines() if ln.strip()]
     opening = any(SALUTATION_RE.match(ln) for ln in lines[:15])
-    return opening and bool(CALL_RE.search(text) or INCLUSION_RE.search(text))
+    joined = " ".join(lines)  # a request may wrap: "the case\nreport form"
+    return opening and bool(CALL_RE.search(joined) or any(INCLUSION_RE.search(ln) for ln in lines))
 
 
 @dataclass(frozen=True)
