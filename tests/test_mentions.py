@@ -30,6 +30,17 @@ def labelled_roles(text: str) -> list[tuple[str, str]]:
     ("Le bortezomib est un inhibiteur du protéasome", "bortezomib", "background"),
     ("it is often prescribed with dexamethasone", "dexamethasone", "background"),
     ("Les patients traités par rituximab ne seront pas inclus.", "rituximab", "excluded"),
+    ("People treated with tocilizumab in the previous six months cannot join.", "tocilizumab", "excluded"),
+    ("it has been combined with ruxolitinib in the most severe forms [1].", "ruxolitinib", "background"),
+    ("des réponses ont été rapportées sous tofacitinib", "tofacitinib", "background"),
+    ("children with Evans syndrome initiated on sirolimus since 2015", "sirolimus", "tested"),
+    ("patients in whom efgartigimod was started for myositis", "efgartigimod alfa", "tested"),
+    ("treated with at least one dose of anifrolumab", "anifrolumab", "tested"),
+    ("Rituximab alone or combined with bendamustine induces responses", "bendamustine", "background"),
+    ("patients treated with rituximab combined with bendamustine", "bendamustine", "tested"),
+    ("the effect of adalimumab often fades", "adalimumab", "background"),
+    ("to evaluate the efficacy and safety of adalimumab", "adalimumab", "tested"),
+    ("All participants will first receive prednisone, tapered over 8 weeks", "prednisone", "background"),
 ])
 def test_drug_role_from_the_words_around_it(text, label, role):
     assert (label, role) in labelled_roles(text)
@@ -42,6 +53,13 @@ def test_drug_role_from_the_words_around_it(text, label, role):
      "studied"),
     ("a medicine used to treat multiple myeloma", "plasma cell myeloma", "background"),
     ("indiqué dans le myélome multiple", "plasma cell myeloma", "background"),
+    ("is licensed for adults with chronic immune thrombocytopenia", "autoimmune thrombocytopenic purpura",
+     "background"),
+    ("a drug approved for myeloma, helps people with systemic sclerosis", "systemic sclerosis", "studied"),
+    ("most frequently in patients treated for non-small cell lung cancer", "lung cancer",
+     "background"),
+    ("Nintedanib is approved both for lupus nephritis and for systemic sclerosis", "systemic sclerosis",
+     "background"),
 ])
 def test_condition_role_from_the_words_around_it(text, label, role):
     assert (label, role) in labelled_roles(text)
@@ -116,3 +134,30 @@ def test_a_case_collection_requiring_a_treatment_collects_that_drug():
     assert [(lk.role, lk.text) for lk in link_record(LEX, call) if lk.kind == "drug"] == [("text_drug", "bortezomib")]
     trial = StudyRecord(format="ctgov_v2", eligibility=call.eligibility)
     assert [lk.role for lk in link_record(LEX, trial) if lk.kind == "drug"] == ["prior_treatment_required"]
+
+
+@pytest.mark.parametrize("title, tested, comparators, mentioned", [
+    ("Voclosporin vs Tacrolimus as Add-on to Mycophenolate in Active LN", {"voclosporin"}, {"tacrolimus"},
+     {"mycophenolic acid"}),
+    ("Canakinumab on Top of Colchicine Versus Colchicine Plus Placebo in FMF", {"canakinumab"}, set(), {"colchicine"}),
+    ("Bimekizumab Compared to Secukinumab in Adults With Hidradenitis Who Failed Adalimumab", {"bimekizumab"},
+     {"secukinumab"}, {"adalimumab"}),
+    ("Anakinra Compared With Rilonacept in Colchicine-Resistant Recurrent Pericarditis", {"anakinra"},
+     {"rilonacept"}, {"colchicine"}),
+])
+def test_title_roles(title, tested, comparators, mentioned):
+    links = link_record(LEX, StudyRecord(format="clinconnect", title=title))
+    by_role = {role: {lk.text for lk in links if lk.role == role and lk.kind == "drug"}
+               for role in ("title_drug", "title_comparator", "text_background")}
+    labels = {lk.text: LEX.names[lk.text] for lk in links if lk.kind == "drug"}
+    named = {role: {next(iter(labels[t])).label for t in texts} for role, texts in by_role.items()}
+    assert (named["title_drug"], named["title_comparator"], named["text_background"]) == (
+        tested, comparators, mentioned)
+
+
+def test_counter_ions_are_no_drug_names_and_british_spellings_fold():
+    assert find(LEX, "sildenafil citrate 50 mg", DRUGS)[0].entry.label == "sildenafil"
+    assert not [m for m in find(LEX, "aspartate aminotransferase above normal", DRUGS)]
+    assert [m.entry.label for m in find(LEX, "warm autoimmune haemolytic anaemia", CONDITIONS)] == [
+        "autoimmune hemolytic anemia, warm type"]
+    assert [m.entry.label for m in find(LEX, "Avatrombopag in ITP", DRUGS)] == ["avatrombopag maleate"]
