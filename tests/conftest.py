@@ -26,6 +26,16 @@ def curated_corpus_store():
 
 
 @pytest.fixture(scope="session")
+def curated_ref():
+    """The curated reference tables only, for builds of a few small documents whose point is identity,
+    order or provenance rather than linking: such a build takes 0.5 s instead of 6 s (no 390,000 bulk
+    reference triples to load into each fresh store)."""
+    from kg.refdata import load_reference
+
+    return load_reference(bulk=False)
+
+
+@pytest.fixture(scope="session")
 def corpus_store(corpus_build):
     return corpus_build[0]
 
@@ -40,7 +50,7 @@ def store_dir(corpus_store, tmp_path_factory) -> str:
     """The corpus in an on-disk store a command can open (closed here first)."""
     path = tmp_path_factory.mktemp("store") / "store"
     disk = ox.Store(str(path))
-    disk.extend(corpus_store)
+    disk.bulk_extend(corpus_store)  # the same quads as extend(), without a transaction: 7 s instead of 30
     disk.flush()
     del disk
     return str(path)

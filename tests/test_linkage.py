@@ -67,8 +67,8 @@ def test_same_sponsor_and_drug_different_trials_are_not_linked_and_give_two_rows
     assert len(rows) == 2 and len({r["study"] for r in rows}) == 2
 
 
-def test_an_unchanged_rebuild_writes_nothing_and_relinking_finds_the_same_link():
-    store = _build("daralup_ctgov.json", "daralup_euctr.txt")
+def test_an_unchanged_rebuild_writes_nothing_and_relinking_finds_the_same_link(one_trial):
+    store = one_trial  # the module's build of these two documents: the rebuild must leave it as it is
     n = len(store)
     build([FIX / "daralup_ctgov.json", FIX / "daralup_euctr.txt"], store, progress=False, root=FIX, workers=1)
     assert len(store) == n  # an unchanged rebuild writes nothing

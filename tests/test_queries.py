@@ -127,11 +127,11 @@ def test_explain_prints_approval_source_and_hierarchy_path(corpus_store):
     assert "plasma cell myeloma" in text
 
 
-def test_cli_query_list_and_json(tmp_path):
+def test_cli_query_list_and_json(store_dir):
     listing = subprocess.run([sys.executable, "-m", "kg.cli", "query", "--list"], capture_output=True, text=True, check=True)
     assert "myeloma-drugs-repurposed-for-autoimmunity" in listing.stdout and "params:" in listing.stdout
-    store = tmp_path / "s"
-    subprocess.run([sys.executable, "-m", "kg.cli", "build", "--store", str(store), "--quiet"], check=True, capture_output=True)
+    # The session's on-disk corpus store (conftest.store_dir), opened read-only by `trialkg query`; `trialkg build
+    # --store ... --quiet` itself runs in test_hostile_input and test_cli_errors.
     out = subprocess.run([sys.executable, "-m", "kg.cli", "query", "studies-by-sponsor", "--param", "sponsor=AP-HP",
-                          "--format", "json", "--store", str(store)], capture_output=True, text=True, check=True)
+                          "--format", "json", "--store", store_dir], capture_output=True, text=True, check=True)
     assert len(json.loads(out.stdout)["results"]["bindings"]) == 2

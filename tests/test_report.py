@@ -69,18 +69,12 @@ def test_landscape_notebook_runs_and_only_calls_into_kg(tmp_path):
                                                                "repurposed-mechanisms.png"]
 
 
-def test_trialkg_report_writes_the_figures_of_a_store(tmp_path):
+def test_trialkg_report_writes_the_figures_of_a_store(store_dir, tmp_path):
     import subprocess
     import sys
 
-    from kg.build import build
-    from kg.store import open_store
-
-    store = open_store(str(tmp_path / "store"))
-    build(None, store, progress=False)
-    store.flush()
-    del store
-    run = subprocess.run([sys.executable, "-m", "kg.cli", "report", "--store", str(tmp_path / "store"),
+    # The session's on-disk corpus store (conftest.store_dir): `trialkg report` opens it read-only.
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "report", "--store", store_dir,
                           "--output", str(tmp_path / "figures")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert [Path(line).name for line in run.stdout.split()] == ["class-by-area.png", "phase-by-year.png",
