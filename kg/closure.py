@@ -33,7 +33,7 @@ GRAPH = ox.NamedNode(str(iri.CLOSURE_GRAPH))
 # tkg:hasBasisIn is left out: its objects are ancestors already, never a starting point.
 CONDITION_PROPERTIES = tuple(ox.NamedNode(TKG + p) for p in (
     "approvedFor", "approvedIndication", "investigatedFor", "mentionsCondition",
-    "reportedUseFor", "reportsCondition", "studiesCondition"))
+    "reportedUseFor", "reportsCondition", "studiesCondition", "textMentionsCondition"))
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
