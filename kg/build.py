@@ -19,6 +19,7 @@ trial (:mod:`kg.linkage`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import threading
@@ -48,6 +49,8 @@ from kg.resources import corpus_dir, ontology_dir
 from kg.sources.inputs import DocumentRef, iter_documents, read_bytes
 from kg.store import add_triples, graph_triples
 from kg.writer import COMPACT_AFTER_LOADS, Writer, finish_metadata, reconcile_studies
+
+log = logging.getLogger(__name__)
 
 CHUNK = 16  # documents per worker task
 AHEAD = 24  # tasks per worker in flight (~400 documents, ~50 MB of N-Quads): bounds memory
@@ -150,6 +153,9 @@ def load_ontology_and_reference(store: ox.Store, ref: Reference | None = None) -
         if ref is None and reference_compile.artifact_is_current():
             _swap_in(store, str(iri.REFERENCE_GRAPH), digest, lambda g: reference_compile.load_artifact(store, g))
         else:
+            if ref is None:  # a minute or two instead of two seconds, on every fresh store: say why
+                log.warning("kg/data/reference.nt.gz is older than the tables in ontology/reference/: building the "
+                            "reference graph from the tables (run `python -m kg.reference_compile` to refresh it)")
             triples = list(reference_graph(ref or default_reference()))
             _swap_in(store, str(iri.REFERENCE_GRAPH), digest, lambda g: add_triples(store, g, triples))
     return digest
