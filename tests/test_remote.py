@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import re
 import shutil
 import socket
 import subprocess
@@ -24,8 +23,8 @@ import pytest
 from kg.cli import main
 from kg.query import format_results, named_queries, results_json, run_named, run_sparql
 from kg.query_expect import load_expected
-from kg.remote import (Auth, RemoteError, auth_from_env, check_counts, push, query_endpoint_for, remote_counts,
-                       run_remote)
+from kg.remote import (Auth, RemoteError, auth_from_env, check_counts, comparable_rows, push, query_endpoint_for,
+                       remote_counts, run_remote)
 
 QUERIES = sorted(named_queries())
 ONTOLOGY = "https://w3id.org/trialkg/graph/ontology"
@@ -95,39 +94,6 @@ def small_store_dir(corpus_store, tmp_path_factory) -> str:
     disk.flush()
     del disk
     return str(path)
-
-
-def _concatenated(text: str) -> dict[str, str]:
-    """Variables a GROUP_CONCAT fills, with its separator: SPARQL leaves the order of the parts open,
-    and two stores (even two Oxigraph stores loaded in another order) give them in different orders."""
-    out, start = {}, 0
-    for m in re.finditer(r"\bAS\s+\?(\w+)", text, re.I):
-        separators = re.findall(r'separator\s*=\s*"([^"]*)"', text[start:m.start()], re.I)
-        if separators:
-            out[m.group(1)] = separators[-1]
-        start = m.end()
-    # An aggregate filled in outside its sub-select (BIND(IF(COALESCE(?ids, "") ...) AS ?identifiers)).
-    for inner, outer in re.findall(r"BIND\((?:IF\()?COALESCE\(\?(\w+)[^\n]*? AS \?(\w+)\)", text):
-        if inner in out:
-            out[outer] = out[inner]
-    return out
-
-
-def _canonical(doc: dict, text: str) -> tuple[list[str], list[tuple]]:
-    """Results JSON as comparable rows: blank-node labels (a store's own) and GROUP_CONCAT order set aside."""
-    concat = _concatenated(text)
-    rows = []
-    for binding in doc["results"]["bindings"]:
-        row = []
-        for var in doc["head"]["vars"]:
-            term = dict(binding.get(var) or {})
-            if term.get("type") == "bnode":
-                term["value"] = "_"
-            elif var in concat and "value" in term:
-                term["value"] = tuple(sorted(term["value"].split(concat[var])))
-            row.append(tuple(sorted(term.items(), key=lambda kv: kv[0])))
-        rows.append(tuple(row))
-    return doc["head"]["vars"], sorted(rows, key=repr)
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -214,7 +180,7 @@ def test_library_query_gives_the_same_rows_through_the_endpoint(pushed, corpus_s
     code, out, err = _cli(capsys, "query", name, "--endpoint", pushed, "--format", "json", *_param_args(name))
     assert code == 0, err
     text = named_queries()[name].text
-    assert _canonical(json.loads(out), text) == _canonical(local, text)
+    assert comparable_rows(json.loads(out), text) == comparable_rows(local, text)
     assert local["results"]["bindings"] or name == "unlinked-mentions"
 
 
