@@ -131,7 +131,7 @@ ACTION_TYPES = {a: a.replace(" ", "_") for a in (
 #    alpha-1/beta-2/gamma-2", "Integrin alpha-4/beta-7", "Sulfonylurea receptor 1, Kir6.2") or the word
 #    "complex" -> COMPLEX; but a "/" between bare gene symbols of a Kinase row ("JAK3/JAK1", ChEMBL's
 #    selectivity group of two kinases) -> FAMILY;
-# 2. a heteromer whose name states no composition (HETEROMER_NAMES) -> COMPLEX;
+# 2. a heteromer whose name states no composition (heteromers.tsv) -> COMPLEX;
 # 3. TARGET_FAMILY in COMPLEX_TARGET_FAMILIES: every multi-gene row of these in DrugCentral 2016 is a receptor,
 #    integrin, CD3 or ATPase of different chains, or a two-chain cytokine -> COMPLEX;
 # 4. an "Ion channel" row named a receptor whose genes are different subunit kinds (symbol stems differ:
@@ -139,10 +139,9 @@ ACTION_TYPES = {a: a.replace(" ", "_") for a in (
 # 5. otherwise (voltage-gated channel alpha subunits, enzyme isoforms, GPCR subtypes, tubulins) -> FAMILY.
 FAMILY_KINDS = {"COMPLEX": "ProteinComplex", "FAMILY": "TargetFamily"}  # families.tsv kind -> tkg class
 COMPLEX_TARGET_FAMILIES = frozenset({"Adhesion", "Cytokine", "Membrane receptor", "Surface antigen", "Transporter"})
-# Heterodimers by their UniProt entries' subunit statements (GABBR1 Q9UBS5, GUCY1B1 Q02153, FNTA P49354,
-# CDK9 P50750), named in DrugCentral without their chains.
-HETEROMER_NAMES = frozenset({"GABA-B receptor", "Soluble guanylate cyclase", "Protein farnesyltransferase",
-                             "Positive transcription elongation factor b (P-TEFb)"})
+# Heteromers DrugCentral names without their chains ("GABA-B receptor") are read from
+# ontology/reference/heteromers.tsv: one row per target name with the UniProt entry whose SUBUNIT
+# statement says so.
 # Plain-English phrase for a DrugCentral action, followed by the target name in descriptions.
 ACTION_PHRASES = {"ANTIBODY BINDING": "antibody binding", "RELEASING AGENT": "releasing agent acting on",
                   "SUBSTRATE": "substrate of", "OTHER": "acts on"}
@@ -1066,13 +1065,13 @@ def symbol_stem(symbol: str) -> str:
     return stripped if stripped != symbol else symbol[:-1]
 
 
-def family_kind(name: str, target_family: str, genes: list[str]) -> str:
+def family_kind(name: str, target_family: str, genes: list[str], heteromers: frozenset[str] = frozenset()) -> str:
     """COMPLEX or FAMILY for a multi-gene DrugCentral target (rules at FAMILY_KINDS)."""
     bare = re.sub(r"\([^)]*\)", "", name)
     if re.search(r"/|, ", bare) or re.search(r"\bcomplex\b", name, re.I):
         gene_list = re.fullmatch(r"[A-Z0-9]+(/[A-Z0-9]+)+", name.strip())
         return "FAMILY" if gene_list and target_family == "Kinase" else "COMPLEX"
-    if name in HETEROMER_NAMES or target_family in COMPLEX_TARGET_FAMILIES:
+    if name in heteromers or target_family in COMPLEX_TARGET_FAMILIES:
         return "COMPLEX"
     if target_family == "Ion channel" and re.search(r"\breceptor\b", name, re.I) \
             and len({symbol_stem(g) for g in genes}) > 1:
@@ -1080,7 +1079,8 @@ def family_kind(name: str, target_family: str, genes: list[str]) -> str:
     return "FAMILY"
 
 
-def family_rows(rows: list[Row]) -> tuple[list[list[str]], dict[tuple[str, str], str]]:
+def family_rows(rows: list[Row], heteromers: frozenset[str] = frozenset()
+                ) -> tuple[list[list[str]], dict[tuple[str, str], str]]:
     """(families.tsv rows, (TARGET_NAME, GENE cell) -> family id) for the all-human multi-gene target rows.
 
     The id is the slug of the DrugCentral target name; names that differ only in punctuation ("GABA A" and
@@ -1101,7 +1101,7 @@ def family_rows(rows: list[Row]) -> tuple[list[list[str]], dict[tuple[str, str],
             ident = next(i for i in [base, *(f"{base}-{n}" for n in range(2, 100))] if i not in taken)
             taken.add(ident)
             known[(base, "|".join(genes))] = ident
-            kind = family_kind(r["TARGET_NAME"], r["TARGET_FAMILY"], genes)
+            kind = family_kind(r["TARGET_NAME"], r["TARGET_FAMILY"], genes, heteromers)
             out.append([ident, r["TARGET_NAME"], kind, "|".join(genes), r["TARGET_FAMILY"], "drugcentral2016",
                         f"DrugCentral 2016 target with {len(genes)} human genes; kind from its name and target "
                         "family (derive_reference.family_kind)"])
@@ -1233,7 +1233,8 @@ def derive_drugcentral(args: argparse.Namespace, ctx: dict, labels: dict[str, st
     extra = [] if args.medic_only else dc_only_rows(join_, dc_drug_names(targets_in, indications_in), dc_ids,
                                                      ctx["unii_names"], ctx["taken"])
     counts: Counter[str] = Counter()
-    families, family_ids = family_rows(targets_in)
+    heteromers = frozenset(r["target_name"] for r in read_tsv(args.curated / "heteromers.tsv"))
+    families, family_ids = family_rows(targets_in, heteromers)
     mech = mechanism_rows(targets_in, join_, counts, family_ids)
     stats["target join (rows)"], join_.counts = dict(sorted(join_.counts.items())), Counter()
     ind = indication_rows(indications_in, join_, mondo_maps(args.mondo_dir, labels), counts)

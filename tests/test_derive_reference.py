@@ -330,6 +330,15 @@ def test_family_kind(name, family, genes, kind):
     assert dr.family_kind(name, family, genes) == kind
 
 
+def test_a_heteromer_named_without_its_chains_is_a_complex_only_when_the_table_lists_it():
+    rows = dr.read_tsv(Path(__file__).parent.parent / "ontology" / "reference" / "heteromers.tsv")
+    heteromers = frozenset(r["target_name"] for r in rows)
+    assert all(r["uniprot"] and r["url"].startswith("https://rest.uniprot.org/") for r in rows)
+    genes = ["GABBR1", "GABBR2"]
+    assert dr.family_kind("GABA-B receptor", "GPCR", genes, heteromers) == "COMPLEX"
+    assert dr.family_kind("GABA-B receptor", "GPCR", genes) == "FAMILY"
+
+
 def test_family_node_is_a_target_with_member_targets():
     from rdflib import Graph, Literal
     from rdflib.namespace import RDF, RDFS
