@@ -47,6 +47,19 @@ def test_folders_are_read_recursively_and_zip_members_as_documents(tmp_path):
     assert json.loads(read_bytes(refs[1]))["protocolSection"]["identificationModule"]["nctId"] == "NCT00000002"
 
 
+def test_a_store_inside_the_folder_being_built_is_not_read_as_documents(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "one.json").write_text(v2("NCT00000001", "One"), encoding="utf-8")
+    store = ox.Store(str(tmp_path / "docs" / "trialkg-store"))  # `trialkg build .` with the default store
+    store.add(ox.Quad(ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"), ox.Literal("o")))
+    store.flush()
+    del store
+    (tmp_path / "docs" / "notes").mkdir()
+    (tmp_path / "docs" / "notes" / "CURRENT").write_text("not a store: no LOCK or MANIFEST", encoding="utf-8")
+    refs = iter_documents([tmp_path / "docs"], tmp_path)
+    assert [r.key for r in refs] == ["docs/notes/CURRENT", "docs/one.json"]
+
+
 def test_a_missing_path_is_an_error_naming_it_and_the_rest_is_read(tmp_path):
     (tmp_path / "x.json").write_text(v2("NCT00000001", "One"), encoding="utf-8")
     errors: list = []

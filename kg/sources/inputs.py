@@ -65,10 +65,19 @@ def _zip_members(path: Path, key: str) -> Iterator[DocumentRef]:
 
 def _walk(folder: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
+        if _is_store(filenames):  # the default ./trialkg-store inside a folder being built: not documents
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
         for name in sorted(filenames):
             if not _hidden(name):
                 yield Path(dirpath) / name
+
+
+def _is_store(filenames: list[str]) -> bool:
+    """An Oxigraph store folder (RocksDB's CURRENT, LOCK and MANIFEST-* files)."""
+    names = set(filenames)
+    return {"CURRENT", "LOCK"} <= names and any(n.startswith("MANIFEST-") for n in names)
 
 
 def iter_documents(paths: Iterable[str | Path], root: str | Path,
