@@ -188,7 +188,7 @@ def build_lexicon(ref: Reference) -> Lexicon:
             lex.add(a, e, abbreviation=True)
         for x in d.xrefs:
             lex.add_code(x, e)
-    _add_anion_names(lex, ref)
+    _add_derived_names(lex, ref)
     for m in ref.mondo:
         e = Entry("condition", condition_iri(m.id), m.label)
         lex.add(m.label, e, scan=_mondo_scan_level(m.label))
@@ -215,10 +215,10 @@ def build_lexicon(ref: Reference) -> Lexicon:
 _IC_ACID = re.compile(r"([a-z]{4,})ic acid")
 
 
-def _add_anion_names(lex: Lexicon, ref: Reference) -> None:
-    """"mycophenolic acid" is also "mycophenolate", when that names nothing else and is not a counter-ion:
-    an anion that ends the names of two drugs or more ("sildenafil citrate", "sumatriptan succinate")
-    names a salt's other half in trial text, not a drug."""
+def _add_derived_names(lex: Lexicon, ref: Reference) -> None:
+    """Names the drug table implies: "mycophenolic acid" is also "mycophenolate", when that names nothing
+    else and is not a counter-ion (an anion that ends the names of two drugs or more, "sildenafil citrate",
+    names a salt's other half in trial text, not a drug); a salt-labelled drug is found by its moiety."""
     ending: dict[str, set[str]] = {}
     for d in ref.drugs:
         for name in (d.label, *d.synonyms):
@@ -241,8 +241,7 @@ def _scan_moiety(lex: Lexicon, label: str, ending: dict[str, set[str]], starting
     """A drug labelled as a salt ("avatrombopag maleate") is found in free text by its active moiety
     ("avatrombopag"): one word, already a whole-name synonym of this drug only, followed in the label by
     words that each end the names of three drugs or more (counter-ions, hydrates), and that starts no other
-    drug's label ("dimethyl",
-    "gallium" and "benzyl" start several: they name a group or an element, not the drug)."""
+    drug's label ("dimethyl", "gallium" and "benzyl" start several: a group or an element, not the drug)."""
     words = norm(label).split()
     salt = words[1:]  # every word after the moiety a counter-ion or hydrate word
     if not salt or any(len(ending.get(w, ())) < 3 for w in salt) or len(starting.get(words[0], ())) > 1:

@@ -96,7 +96,7 @@ _PRIOR = re.compile(
 # Words before a drug's name saying the treatment was NOT given ("No prior treatment with X", "not
 # previously treated with X", "naive to X", "sans traitement antérieur par X", "n'ayant jamais reçu de
 # X"), or "-naive" right after it (used by kg.normalize for eligibility criteria too).
-_NEGATED_BEFORE = re.compile(
+NEGATED_BEFORE = re.compile(
     r"\b(?:no|without|absence\s+of)\s+(?:[\w-]+\s+){0,2}?(?:prior|previous|earlier|former)\b"
     r"|\bno\s+(?:[\w-]+\s+)?(?:treatment|therapy|exposure|use)\b"
     r"|\b(?:not|never)\s+(?:[\w-]+\s+){0,2}?(?:treated|received|exposed|taken|used)\b"
@@ -158,6 +158,9 @@ _ADJACENT = re.compile(r"(?:\W+" + _DET + r"){0,4}\W*$", re.I)
 _TESTED_AFTER = re.compile(r"\s+(?:was|were|has been|had been) (?:started|initiated|introduced|given|administered|"
                            r"commenced)\b|\s+(?:a|ont|avait) (?:été )?(?:introduit|d[ée]but[ée]|instaur[ée]|initi[ée]|"
                            r"administr[ée])e?s?\b", re.I)
+# Drug cues: tested and prior ones count only right before the name (their patterns end at it).
+_DRUG_CUES = (("tested", _TESTED), ("tested", _TESTED_NOUN), ("comparator", _COMPARATOR), ("prior", _PRIOR),
+              ("background", _BACKGROUND))
 # When two cues end at the same place, the more specific reading wins (precision first).
 _PRIORITY = ("excluded", "negated", "background", "prior", "comparator", "tested", "studied")
 
@@ -268,8 +271,6 @@ def document_context(lex: Lexicon, texts: Iterable[str], kinds: frozenset[str]) 
     words: set[str] = set()
     for text in texts:
         words.update(_words(text))
-        if not _DEFINITION.search(text):
-            continue
         for d in _DEFINITION.finditer(text):
             short = d.group(1)
             # the names ending right before the parenthesis (no name is longer than LONGEST characters)
@@ -277,7 +278,7 @@ def document_context(lex: Lexicon, texts: Iterable[str], kinds: frozenset[str]) 
             ends = {lo + m.end: m for m in find(lex, text[lo:d.start()], kinds) if m.method == "scan"}
             before = text[max(0, d.start() - 3):d.start()]
             name = ends.get(d.start() - (len(before) - len(before.rstrip())))
-            if name and sum(c.isupper() for c in short) >= 1 and \
+            if name and any(c.isupper() for c in short) and \
                     short[0].lower() in {w[0] for w in name.text.split()}:
                 defined.setdefault(short, name.entry)
     return Context(defined, frozenset(words))
@@ -289,30 +290,25 @@ def cue_role(kind: str, before: str, sentence: str) -> str:
         return "excluded"
     if _LITERATURE_SENTENCE.search(sentence):
         return "background"
-    ends: dict[str, int] = {}
     if kind == "condition":
         strong = _STUDIED.search(before)
         if strong and not _GOVERNED.search(before, 0, strong.start()):
             return "studied"
         weak, background = _STUDIED_WEAK.search(before), _BACKGROUND.search(before)
         return "studied" if weak and not background else "background"
-    else:
-        patterns = {"tested": _TESTED, "comparator": _COMPARATOR, "prior": _PRIOR, "background": _BACKGROUND,
-                    "tested_noun": _TESTED_NOUN}
-    for role, pattern in patterns.items():
+    ends: dict[str, int] = {}
+    for role, pattern in _DRUG_CUES:
         last = None
         for last in pattern.finditer(before):
             pass
         if last is not None:
-            adjacent = role in ("tested", "tested_noun", "studied", "prior") or _ADJACENT.match(before, last.end())
-            ends[role] = len(before) if adjacent else last.end()
+            adjacent = role in ("tested", "prior") or _ADJACENT.match(before, last.end())
+            ends[role] = max(ends.get(role, 0), len(before) if adjacent else last.end())
     if not ends:
         return "background"
-    if "tested_noun" in ends:
-        ends["tested"] = ends.pop("tested_noun")
     role = max(ends, key=lambda r: (ends[r], -_PRIORITY.index(r)))
     # "no prior X", "not treated with X", "sans traitement antérieur par X": the denial covers the cue
-    return "negated" if role in ("prior", "tested") and _NEGATED_BEFORE.search(before) else role
+    return "negated" if role in ("prior", "tested") and NEGATED_BEFORE.search(before) else role
 
 
 def roles(text: str, mentions: list[Mention]) -> list[tuple[Mention, str]]:

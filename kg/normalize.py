@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -21,7 +20,7 @@ from kg.lexicon import (  # noqa: F401  (re-exported: the linking API names them
     lexicon_from_rows, lexicon_rows, norm,
 )
 from kg.mentions import (
-    _NEGATED_BEFORE, ADD_ON, QUALIFIES_CONDITION, Context, Mention, cue_role, document_context, find, roles,
+    ADD_ON, NEGATED_BEFORE, QUALIFIES_CONDITION, Context, Mention, cue_role, document_context, find, roles,
 )
 from kg.model import Intervention, StudyRecord
 
@@ -68,7 +67,6 @@ CONTROL_WORDS = frozenset({"sham", "vehicle"})
 PLACEBO_PHRASES = ("sugar pill", "dummy pill", "inactive pill")
 
 
-
 @dataclass(frozen=True)
 class Link:
     """One mention and what it links to (``entity`` None when unlinked)."""
@@ -111,16 +109,7 @@ def scan(lex: Lexicon, text: str, kinds: frozenset[str], level: int = SCAN_TEXT,
     Abbreviations count only where the text writes them in capitals ("SLE") or mixed case ("SSc").
     ``level`` SCAN_TITLES also admits names safe only in titles.
     """
-    return _unique((m.entry, m.text) for m in find(lex, text, kinds, level, context))
-
-
-def _unique(found: Iterable[tuple[Entry, str]]) -> list[tuple[Entry, str]]:
-    seen, out = set(), []
-    for entry, text in found:
-        if entry.iri not in seen:
-            seen.add(entry.iri)
-            out.append((entry, text))
-    return out
+    return [(m.entry, m.text) for m in _first_of_each(find(lex, text, kinds, level, context))]
 
 
 def link_name(lex: Lexicon, text: str, kinds: frozenset[str]) -> tuple[Entry | None, str]:
@@ -354,7 +343,7 @@ def _negations(text: str, mention: str) -> set[bool]:
         before = text[:m.start()]
         breaks = [b.end() for b in _CLAUSE_BREAK.finditer(before)]
         clause = before[breaks[-1] if breaks else 0:]
-        out.add(bool(_NEGATED_BEFORE.search(clause) or _NEGATED_AFTER.match(text, m.end())))
+        out.add(bool(NEGATED_BEFORE.search(clause) or _NEGATED_AFTER.match(text, m.end())))
     return out or {False}
 
 

@@ -52,13 +52,12 @@ SALUTATION_RE = re.compile(r"^(?:chers|chères|cher|chère|dear)\s+(?:coll[eè]g
                            r"consœurs?|amis|friends|doctors?|all)\b", re.I)
 # Requests to report cases / collect cases retrospectively.
 CALL_RE = re.compile(r"recenser|signaler|fiche de recueil|recueil (?:de|des) (?:cas|observations)|"
-                     r"appel à observations|collect(?:ing)? (?:all )?(?:the )?cases|"
+                     r"appel à observations|collect(?:ing)? (?:all )?(?:the )?(?:cases|patients|data|observations|outcomes)|"
                      r"report(?:ing)? (?:any |your |such |these )?(?:cases|patients|observations)|"
-                     r"case report form|call for case|collect(?:ing)? (?:all )?(?:the )?(?:patients|data|observations)|"
-                     r"data collection form|please (?:send|report|contact us)|constituer une (?:cohorte|s[ée]rie)|"
+                     r"case report form|call for case|data collection (?:sheet|form)|please (?:send|report|contact us)|"
+                     r"constituer une (?:cohorte|s[ée]rie)|"
                      r"merci de nous (?:contacter|adresser|transmettre|signaler|faire parvenir)|"
-                     r"build(?:ing)? a (?:retrospective )?(?:cohort|case series)|collect (?:the )?outcomes|"
-                     r"let us know|data collection (?:sheet|form)|case / report form", re.I)
+                     r"build(?:ing)? a (?:retrospective )?(?:cohort|case series)|let us know", re.I)
 CLOSING_RE = re.compile(r"^(?:bien\s+)?(?:confraternellement|cordialement)|^(?:yours\s+)?sincerely|"
                         r"^(?:with\s+)?(?:best|kind)\s+(?:regards|wishes)|^regards\b", re.I)
 REF_HEAD_RE = re.compile(r"^(?:r[ée]f[ée]rences?|bibliograph(?:ie|y))\s*:?$", re.I)
